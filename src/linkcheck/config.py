@@ -1,0 +1,224 @@
+"""One frozen Config built once (defaults < config file < command line), validated up front.
+
+Every section is a frozen dataclass; the file loader validates keys and types against the
+dataclass fields, so adding an option is adding a field with its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONFIG_FILE = "linkcheck.yml"
+
+
+class ConfigError(Exception):
+    """Bad configuration or usage: exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class HostConfig:
+    """Overrides for one host (matched exactly, or as a suffix when written `.example.com`)."""
+
+    concurrency: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # values may be `${ENV_VAR}`
+    accept: tuple[int, ...] = ()  # extra status codes treated as ok
+    soft_404: bool = True  # judge soft 404s on this host
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    """Remote checking."""
+
+    timeout: float = 20.0  # per request, total
+    connect_timeout: float = 10.0
+    read_timeout: float = 15.0
+    deadline: float | None = None  # whole-run limit in seconds
+    max_concurrency: int = 64
+    per_host: int = 4
+    max_redirects: int = 10
+    retries: int = 3
+    max_retry_after: float = 60.0
+    max_body_bytes: int = 2 * 1024 * 1024
+    user_agent: str = ""  # empty: the descriptive default
+    allow_private: bool = True  # refuse private/loopback/link-local addresses when False
+    accept: tuple[int, ...] = ()  # extra status codes treated as ok everywhere
+    hosts: dict[str, HostConfig] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    severity: str | None = None  # error, warning, info, off; None keeps the rule's default
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    path: str = ".linkcheck/history.sqlite"
+    enabled: bool = True
+    max_age: dict[str, float] = field(
+        default_factory=lambda: {"ok": 86400.0, "redirected": 86400.0, "unverifiable": 21600.0}
+    )
+    failures_before_broken: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    paths: tuple[str, ...] = ("curriculum/",)
+    exclude: tuple[str, ...] = ()  # regular expressions matched against URLs (re.search)
+    exclude_paths: tuple[str, ...] = ()  # glob patterns of files not to scan
+    output_dir: str = "reports/"
+    offline: bool = False
+    check: CheckConfig = field(default_factory=CheckConfig)
+    rules: dict[str, RuleConfig] = field(default_factory=dict)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    required_front_matter: tuple[str, ...] = ()
+    source: str | None = None  # the config file this was read from, if any
+
+    def is_excluded(self, url: str) -> bool:
+        return any(pattern.search(url) for pattern in _compiled(self.exclude))
+
+
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [_compile_one(p) for p in patterns]
+
+
+_PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compile_one(pattern: str) -> re.Pattern[str]:
+    compiled = _PATTERN_CACHE.get(pattern)
+    if compiled is None:
+        compiled = _PATTERN_CACHE[pattern] = re.compile(pattern)
+    return compiled
+
+
+def load_config(
+    config_file: str | None = None, overrides: dict[str, Any] | None = None, root: Path | None = None
+) -> Config:
+    """Build the Config: defaults, then the file (explicit, or linkcheck.yml in root), then overrides.
+
+    `overrides` holds command-line values by dotted key (`"check.timeout"`); None values are ignored.
+    """
+    root = root or Path.cwd()
+    data: dict[str, Any] = {}
+    source: str | None = None
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"{config_file}: config file not found")
+        data, source = _read_yaml(path), str(config_file)
+    elif (root / DEFAULT_CONFIG_FILE).is_file():
+        data, source = _read_yaml(root / DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE
+    config = _build(Config, data, source or "<defaults>", "")
+    config = _apply_overrides(config, overrides or {})
+    _validate_patterns(config, source or "<command line>")
+    return dataclasses.replace(config, source=source)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file must be a mapping of keys to values")
+    return data
+
+
+def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: '{prefix.rstrip('.') or '<root>'}' must be a mapping")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    values = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"{source}: unknown key '{dotted}' (known keys here: {known})")
+        values[key] = _coerce(hints[key], value, source, dotted)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(inner, value, source, key)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, key + ".")
+    if hint is Any:
+        return value
+    if origin is tuple:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: '{key}' must be a list, got {_type_name(value)}")
+        return tuple(_coerce(args[0], item, source, f"{key}[{i}]") for i, item in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: '{key}' must be a mapping, got {_type_name(value)}")
+        return {
+            str(k): _coerce(args[1], v, source, f"{key}.{k}") for k, v in value.items()
+        }
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is bool or hint is str:
+        if isinstance(value, hint):
+            return value
+    else:  # pragma: no cover - a field type this loader does not know is a programming error
+        raise TypeError(f"unsupported config type {hint!r} for {key}")
+    raise ConfigError(
+        f"{source}: '{key}' must be {hint.__name__}, got {_type_name(value)} ({value!r})"
+    )
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "mapping", list: "list", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        head, _, tail = dotted.partition(".")
+        if tail:
+            section = getattr(config, head)
+            config = dataclasses.replace(config, **{head: dataclasses.replace(section, **{tail: value})})
+        else:
+            config = dataclasses.replace(config, **{head: value})
+    return config
+
+
+def _validate_patterns(config: Config, source: str) -> None:
+    for i, pattern in enumerate(config.exclude):
+        try:
+            _compile_one(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source}: 'exclude[{i}]' is not a valid regex ({exc}): {pattern!r}") from exc

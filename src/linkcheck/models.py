@@ -1,0 +1,134 @@
+"""The records that cross stage boundaries: links, documents, check results and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class LinkKind(StrEnum):
+    """How a link is written in the markdown source."""
+
+    INLINE = "inline"  # [text](url)
+    IMAGE = "image"  # ![alt](src)
+    REFERENCE = "reference"  # [text][label] with a [label]: url definition
+    REFERENCE_IMAGE = "reference-image"  # ![alt][label]
+    AUTOLINK = "autolink"  # <https://...>
+    BARE = "bare"  # https://... or www.... in prose (GitHub autolink rules)
+    HTML_LINK = "html-link"  # <a href="...">
+    HTML_IMAGE = "html-image"  # <img src="...">
+    FRONT_MATTER = "front-matter"  # a URL value in YAML front matter
+
+
+class Status(StrEnum):
+    """A link's outcome: a closed set whose values the JSON report and tests depend on."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # moved permanently: the curriculum should use the final URL
+    BROKEN = "broken"
+    UNVERIFIABLE = "unverifiable"  # could not be verified (bot wall, login, no network): never broken
+    EXCLUDED = "excluded"  # excluded by configuration
+    SKIPPED = "skipped"  # not checkable by design: mailto:, tel:, ...
+    UNCHECKED = "unchecked"  # remote link in an --offline run
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One occurrence of a link in a markdown file."""
+
+    file: str  # path as discovered, POSIX separators
+    line: int  # 1-based
+    column: int  # 1-based, where the link starts in the source line
+    url: str  # exactly as written
+    resolved_url: str  # WHATWG-resolved URL for remote links; target path (+#fragment) for local ones
+    text: str
+    kind: LinkKind
+    section: str  # heading path, " > "-joined; "" above the first heading
+    key: str = ""  # front matter key path for FRONT_MATTER links; reference label for REFERENCE*
+
+    @property
+    def is_remote(self) -> bool:
+        return self.resolved_url.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceDefinition:
+    """A `[label]: url` definition."""
+
+    file: str
+    line: int
+    column: int
+    label: str  # normalised label
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem with the input itself (unreadable file, bad encoding, bad YAML...)."""
+
+    file: str
+    line: int | None
+    message: str
+    code: str  # stable slug, e.g. "decode-error", "front-matter", "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything extraction learnt about one markdown file."""
+
+    file: str
+    links: tuple[Link, ...] = ()
+    anchors: frozenset[str] = frozenset()  # heading slugs plus HTML id/name anchors
+    definitions: tuple[ReferenceDefinition, ...] = ()
+    unused_definitions: tuple[ReferenceDefinition, ...] = ()
+    undefined_references: tuple[Link, ...] = ()  # [text][label] uses with no definition
+    front_matter: dict | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    line_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of a redirect chain: the status answered at `url`."""
+
+    url: str
+    status_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict for one distinct target (a resolved URL, or a local path with fragment)."""
+
+    target: str
+    status: Status
+    reason: str
+    status_code: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    permanent: bool = False  # the redirect chain starts with 301 or 308
+    from_cache: bool = False  # the result store answered; nothing was fetched this run
+    checked_at: str | None = None  # ISO 8601 UTC; kept out of the report body
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A content-quality finding from a rule."""
+
+    rule: str  # slug, e.g. "duplicate-url"
+    rule_id: str  # e.g. "LC101"
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    message: str
+    url: str | None = None
+    replacement: str | None = None  # suggested text when the finding is fixable
+    original: str | None = None  # the exact source text the replacement replaces
+    related: tuple[tuple[str, int], ...] = field(default=())  # other (file, line) places
