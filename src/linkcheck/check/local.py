@@ -1,0 +1,98 @@
+"""Offline checks of every non-remote link: local files, directories, anchors and schemes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..discover import MARKDOWN_SUFFIXES
+from ..extract import extract_file
+from ..models import CheckResult, Document, Status
+from ..urls import TargetKind, split_fragment, target_kind
+
+GITHUB_ANCHOR_PREFIX = "user-content-"
+
+
+def check_local(
+    documents: Iterable[Document],
+    extract: Callable[[str], Document] = extract_file,
+) -> dict[str, CheckResult]:
+    """A verdict per distinct target (Link.resolved_url) of every link that is not fetched.
+
+    Malformed remote URLs are judged here too, so the remote checker never sees them.
+    Markdown files outside the scanned set are extracted on demand to check their anchors.
+    """
+    documents = list(documents)
+    anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract)
+    results: dict[str, CheckResult] = {}
+    for document in documents:
+        for link in document.links:
+            target = link.resolved_url
+            if target in results:
+                continue
+            kind = target_kind(target)
+            if kind is not TargetKind.REMOTE:
+                results[target] = _verdict(target, kind, anchors)
+    return results
+
+
+def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex) -> CheckResult:
+    scheme = target.split(":", 1)[0].lower()
+    if kind is TargetKind.SKIPPED:
+        return CheckResult(target, Status.SKIPPED, f"{scheme}: links are not checked")
+    if kind is TargetKind.UNSUPPORTED:
+        return CheckResult(target, Status.BROKEN, f"unsupported scheme {scheme}:")
+    if kind is TargetKind.INVALID:
+        return CheckResult(target, Status.BROKEN, "invalid URL")
+    return _check_path(target, anchors)
+
+
+def _check_path(target: str, anchors: _AnchorIndex) -> CheckResult:
+    path, fragment = split_fragment(target)
+    try:
+        exists, is_dir = Path(path).exists(), Path(path).is_dir()
+    except (OSError, ValueError) as exc:  # name too long, NUL byte: no such file can exist
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return CheckResult(target, Status.BROKEN, f"invalid path ({reason})")
+    if not exists:
+        return CheckResult(target, Status.BROKEN, "file not found")
+    if not fragment:
+        return CheckResult(target, Status.OK, "directory exists" if is_dir else "file exists")
+    known = anchors.of(path)
+    if known is None:  # not markdown: anchors such as GitHub's #L10 cannot be verified offline
+        return CheckResult(target, Status.OK, "file exists (fragment not checked)")
+    if anchor_exists(fragment, known):
+        return CheckResult(target, Status.OK, "anchor found")
+    return CheckResult(target, Status.BROKEN, f"anchor #{fragment} not found in {path}")
+
+
+def anchor_exists(fragment: str, anchors: frozenset[str]) -> bool:
+    """Whether a (percent-decoded) fragment reaches one of a page's anchors as on GitHub.
+
+    GitHub prefixes rendered ids with `user-content-` and its page script accepts the bare
+    name; it also retries the lowercased fragment, which is how `#Books` reaches a heading
+    whose slug is `books`.
+    """
+    if fragment.startswith(GITHUB_ANCHOR_PREFIX):
+        fragment = fragment[len(GITHUB_ANCHOR_PREFIX) :]
+    return fragment in anchors or fragment.lower() in anchors
+
+
+class _AnchorIndex:
+    """Anchors per markdown file: from the scanned documents, else extracted once on demand."""
+
+    def __init__(self, documents: dict[str, Document], extract: Callable[[str], Document]):
+        self._documents = {_key(name): doc for name, doc in documents.items()}
+        self._extract = extract
+
+    def of(self, path: str) -> frozenset[str] | None:
+        if Path(path).suffix.lower() not in MARKDOWN_SUFFIXES or not Path(path).is_file():
+            return None
+        key = _key(path)
+        if key not in self._documents:
+            self._documents[key] = self._extract(path)
+        return self._documents[key].anchors
+
+
+def _key(path: str) -> str:
+    return Path(path).resolve().as_posix()

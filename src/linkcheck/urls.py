@@ -1,0 +1,96 @@
+"""Resolve a link as written to its target: a WHATWG URL for remote links, a path for local ones.
+
+This is the one place that decides what kind of target a resolved URL is, so extraction and
+the local checker never disagree about what is remote, local, skipped or malformed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from enum import StrEnum
+from urllib.parse import unquote
+
+import ada_url
+
+REMOTE_SCHEMES = frozenset({"http", "https"})
+SKIPPED_SCHEMES = frozenset({"mailto", "tel"})
+
+# RFC 3986 scheme: a letter, then letters, digits, `+`, `-` or `.`, then `:`.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+class TargetKind(StrEnum):
+    """What a resolved URL points at, as far as checking is concerned."""
+
+    REMOTE = "remote"  # http(s): the remote checker fetches it
+    LOCAL = "local"  # a path relative to the working directory, maybe with #fragment
+    SKIPPED = "skipped"  # mailto:, tel: - nothing to fetch by design
+    UNSUPPORTED = "unsupported"  # ftp:, javascript:, data:, ... - a reader cannot follow it here
+    INVALID = "invalid"  # looks remote but no WHATWG parser accepts it
+
+
+def scheme_of(url: str) -> str | None:
+    """The lowercased scheme of `url`, or None when it is a relative reference."""
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
+def resolve(destination: str, source_file: str) -> str:
+    """Resolve a link destination (markdown escapes already decoded) found in `source_file`.
+
+    Remote links become the URL a browser would request (WHATWG, as lychee does); local
+    links become a POSIX path relative to the working directory, `#fragment` kept. A remote
+    URL that cannot be parsed is returned as written; `target_kind` then says INVALID.
+    """
+    url = destination.strip()
+    if url.startswith("//"):  # protocol-relative: GitHub serves pages over https
+        return _whatwg("https:" + url, destination)
+    scheme = scheme_of(url)
+    if scheme is None:
+        return resolve_local(url, source_file)
+    if scheme in REMOTE_SCHEMES:
+        return _whatwg(url, destination)
+    return url
+
+
+def _whatwg(url: str, as_written: str) -> str:
+    try:
+        return ada_url.URL(url).href
+    except ValueError:
+        return as_written
+
+
+def resolve_local(url: str, source_file: str) -> str:
+    """The target of a relative link: path relative to the cwd, percent-decoded, `#fragment` kept.
+
+    A leading `/` is relative to the repository root, which is taken to be the working
+    directory (GitHub resolves such links against the repository root).
+    """
+    path, hash_sign, fragment = url.partition("#")
+    path = unquote(path.partition("?")[0])
+    if not path:
+        target = source_file
+    elif path.startswith("/"):
+        target = posixpath.normpath(path.lstrip("/"))
+    else:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(source_file), path))
+    return f"{target}#{fragment}" if hash_sign and fragment else target
+
+
+def target_kind(resolved_url: str) -> TargetKind:
+    """Classify a resolved URL (the output of `resolve`)."""
+    scheme = scheme_of(resolved_url)
+    if scheme is None:
+        return TargetKind.LOCAL
+    if scheme in REMOTE_SCHEMES:
+        return TargetKind.REMOTE if ada_url.check_url(resolved_url) else TargetKind.INVALID
+    if scheme in SKIPPED_SCHEMES:
+        return TargetKind.SKIPPED
+    return TargetKind.UNSUPPORTED
+
+
+def split_fragment(local_target: str) -> tuple[str, str | None]:
+    """`path#frag` -> (path, percent-decoded frag); no `#` -> (path, None)."""
+    path, hash_sign, fragment = local_target.partition("#")
+    return path, (unquote(fragment) if hash_sign else None)

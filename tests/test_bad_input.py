@@ -1,0 +1,153 @@
+"""Bad input: each problem is a Diagnostic naming the file (and line), and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from linkcheck.cli import main
+from linkcheck.extract import extract_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_non_utf8_is_reported_at_its_line_and_still_extracted() -> None:
+    Path("latin1.md").write_bytes(
+        b"# Caf\xc3\xa9\n\n[before](https://example.test/a)\nna\xefve text\n[after](b.md)\n"
+    )
+    document = extract_file("latin1.md")
+    [diagnostic] = document.diagnostics
+    assert (diagnostic.file, diagnostic.line, diagnostic.code) == ("latin1.md", 4, "decode-error")
+    assert "byte 0xef at line 4" in diagnostic.message
+    assert [(link.line, link.url) for link in document.links] == [
+        (3, "https://example.test/a"),
+        (5, "b.md"),
+    ]
+
+
+def test_byte_order_mark_and_crlf_are_not_problems() -> None:
+    Path("bom.md").write_bytes(
+        "\ufeff# Title\r\n\r\nSee [x](y.md) and https://example.test/\r\n".encode()
+    )
+    document = extract_file("bom.md")
+    assert document.diagnostics == ()
+    assert [(link.line, link.column) for link in document.links] == [(3, 5), (3, 19)]
+    assert "title" in document.anchors
+
+
+def test_invalid_yaml_front_matter_names_the_line_and_the_rest_is_extracted() -> None:
+    Path("fm.md").write_text(
+        "---\ntitle: ok\nurl: [unclosed\nother: x\n---\n# Body\n[link](https://example.test/)\n",
+        encoding="utf-8",
+    )
+    document = extract_file("fm.md")
+    [diagnostic] = document.diagnostics
+    assert (diagnostic.file, diagnostic.code) == ("fm.md", "front-matter")
+    assert diagnostic.line is not None and 3 <= diagnostic.line <= 5
+    assert diagnostic.message.startswith("invalid YAML front matter")
+    assert document.front_matter is None
+    assert [link.url for link in document.links] == ["https://example.test/"]
+    assert "body" in document.anchors
+
+
+def test_front_matter_that_is_not_a_mapping() -> None:
+    Path("list.md").write_text("---\n- a\n- b\n---\n[x](y.md)\n", encoding="utf-8")
+    document = extract_file("list.md")
+    assert [(d.line, d.code) for d in document.diagnostics] == [(2, "front-matter")]
+    assert [link.url for link in document.links] == ["y.md"]
+
+
+def test_empty_file() -> None:
+    Path("empty.md").write_bytes(b"")
+    document = extract_file("empty.md")
+    assert (document.links, document.diagnostics, document.line_count) == ((), (), 0)
+
+
+def test_binary_file_named_md_is_skipped() -> None:
+    Path("image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR[x](y.md)")
+    document = extract_file("image.md")
+    assert [(d.file, d.message, d.code) for d in document.diagnostics] == [
+        ("image.md", "binary file, skipped", "binary")
+    ]
+    assert document.links == ()
+
+
+def test_directory_named_like_markdown() -> None:
+    Path("folder.md").mkdir()
+    [diagnostic] = extract_file("folder.md").diagnostics
+    assert (diagnostic.file, diagnostic.code) == ("folder.md", "unreadable")
+    assert "is a directory" in diagnostic.message
+
+
+def test_dangling_symlink_and_vanished_file() -> None:
+    Path("dangling.md").symlink_to("nowhere.md")
+    for name in ("dangling.md", "vanished.md"):
+        [diagnostic] = extract_file(name).diagnostics
+        assert (diagnostic.file, diagnostic.line, diagnostic.code) == (name, None, "unreadable")
+        assert "file not found" in diagnostic.message
+
+
+def test_permission_denied(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("secret.md").write_text("[x](y.md)\n", encoding="utf-8")
+    os.chmod("secret.md", 0)
+    if os.geteuid() == 0:  # root reads anything: make the read fail the way it would for a user
+        original = Path.read_bytes
+
+        def denied(self: Path) -> bytes:
+            if self.name == "secret.md":
+                raise PermissionError(13, "Permission denied", str(self))
+            return original(self)
+
+        monkeypatch.setattr(Path, "read_bytes", denied)
+    [diagnostic] = extract_file("secret.md").diagnostics
+    assert (diagnostic.file, diagnostic.code) == ("secret.md", "unreadable")
+    assert diagnostic.message == "cannot read file: permission denied"
+
+
+def test_five_megabyte_file_extracts_in_reasonable_time() -> None:
+    page = "\n".join(
+        (ROOT / "curriculum" / name).read_text(encoding="utf-8").split("---\n", 2)[-1]
+        for name in ("00-prerequisites.md", "mlops-study-resources.md", "mlops-roadmap-2024.md")
+    )
+    copies = 5 * 1024 * 1024 // len(page.encode()) + 1
+    Path("big.md").write_text(page * copies, encoding="utf-8")
+    started = time.perf_counter()
+    document = extract_file("big.md")
+    elapsed = time.perf_counter() - started
+    per_copy = len([link for link in document.links if link.line <= page.count("\n")])
+    assert per_copy > 100 and len(document.links) >= per_copy * (copies - 1)
+    assert document.diagnostics == ()
+    assert elapsed < 40, f"5 MB took {elapsed:.1f} s"  # about 6 s on an idle machine
+
+
+def test_a_run_goes_on_past_bad_files(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("docs").mkdir()
+    Path("docs/good.md").write_text("# Good\n[ok](#good) [gone](missing.md)\n", encoding="utf-8")
+    Path("docs/binary.md").write_bytes(b"\x00\x00")
+    Path("docs/latin1.md").write_bytes(b"caf\xe9 [x](good.md)\n")
+    Path("docs/yaml.md").write_text("---\na: [\n---\n[y](good.md#good)\n", encoding="utf-8")
+    Path("docs/dangling.md").symlink_to("nowhere.md")
+    code = main(["run", "--offline", "--output-dir", "out", "docs"])
+    err = capsys.readouterr().err
+    assert code == 1  # a broken link and input problems fail the run; it still completes
+    assert "docs/binary.md: binary file, skipped" in err
+    assert "docs/latin1.md:1: not valid UTF-8" in err
+    # The front-matter problem may be reported as a rule finding instead of on stderr.
+    report = Path("out/linkcheck.json").read_text(encoding="utf-8")
+    assert "docs/yaml.md" in report and "docs/good.md" in report
+
+
+def test_utf16_with_byte_order_mark_is_read_and_reported() -> None:
+    Path("wide.md").write_bytes("# Wide\n[x](https://example.test/w)\n".encode("utf-16"))
+    document = extract_file("wide.md")
+    assert [(d.line, d.code) for d in document.diagnostics] == [(1, "decode-error")]
+    assert "UTF-16" in document.diagnostics[0].message
+    assert [(link.line, link.url) for link in document.links] == [(2, "https://example.test/w")]

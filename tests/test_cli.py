@@ -1,0 +1,99 @@
+"""The command line, called in-process: exit codes, written reports, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkcheck import __version__, cli, pipeline
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A tiny curriculum in a temporary working directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "curriculum").mkdir()
+    return tmp_path
+
+
+def write(project, name: str, text: str) -> None:
+    (project / "curriculum" / name).write_text(text, encoding="utf-8")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"linkcheck {__version__}"
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "run" in out and "extract" in out
+
+
+def test_exit_0_when_nothing_is_broken(project):
+    write(project, "a.md", "# A\n\n[B](b.md) and [top](#a)\n")
+    write(project, "b.md", "# B\n")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_OK
+    report = json.loads((project / "reports" / "linkcheck.json").read_text())
+    assert report["summary"]["statuses"]["ok"] == 2
+    assert report["summary"]["statuses"]["broken"] == 0
+
+
+def test_exit_1_on_broken_local_link(project):
+    write(project, "a.md", "# A\n\nSee [missing](./missing.md).\n")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN
+    report = json.loads((project / "reports" / "linkcheck.json").read_text())
+    (entry,) = report["links"]
+    assert (entry["file"], entry["line"], entry["status"]) == ("curriculum/a.md", 3, "broken")
+    assert "missing.md" in (project / "reports" / "linkcheck.md").read_text()
+
+
+def test_exit_2_on_bad_config(project, capsys):
+    (project / "linkcheck.yml").write_text("bogus_key: 1\n")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_USAGE
+    assert "bogus_key" in capsys.readouterr().err
+
+
+def test_exit_2_on_missing_path(project, capsys):
+    assert cli.main(["run", "--offline", "-q", "nowhere/"]) == cli.EXIT_USAGE
+    assert "nowhere/" in capsys.readouterr().err
+
+
+def test_exit_2_on_bad_flag(project):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", "--no-such-flag"])
+    assert exit_info.value.code == cli.EXIT_USAGE
+
+
+def test_exit_3_on_internal_error(project, monkeypatch, capsys):
+    write(project, "a.md", "# A\n")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("checker bug")
+
+    monkeypatch.setattr(pipeline, "check_local", explode)
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error" in err and "checker bug" in err
+    assert "broken" not in err
+
+
+def test_output_dir_flag(project):
+    write(project, "a.md", "# A\n")
+    assert cli.main(["run", "--offline", "-q", "--output-dir", "out"]) == cli.EXIT_OK
+    assert (project / "out" / "linkcheck.json").is_file()
+    assert (project / "out" / "linkcheck.md").is_file()
+
+
+def test_reports_are_byte_identical_across_runs(project):
+    write(project, "a.md", "# A\n\n[x](./gone.md) [y](https://example.test/) [z](#nope)\n")
+    cli.main(["run", "--offline", "-q", "--output-dir", "one"])
+    cli.main(["run", "--offline", "-q", "--output-dir", "two"])
+    for name in ("linkcheck.json", "linkcheck.md"):
+        assert (project / "one" / name).read_bytes() == (project / "two" / name).read_bytes()

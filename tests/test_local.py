@@ -1,0 +1,220 @@
+"""Offline checks: local files, directories, anchors, schemes, malformed URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkcheck.check.local import anchor_exists, check_local
+from linkcheck.config import Config
+from linkcheck.discover import discover
+from linkcheck.extract import extract_file, extract_text
+from linkcheck.models import Document, Status
+from linkcheck.pipeline import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(path: str, text: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def _verdicts(*paths: str) -> dict[str, tuple[Status, str]]:
+    documents = [extract_file(path) for path in paths]
+    return {t: (r.status, r.reason) for t, r in check_local(documents).items()}
+
+
+# -- the curriculum -------------------------------------------------------------------------
+
+
+def test_curriculum_finds_exactly_the_broken_local_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    documents = [extract_file(path) for path in discover(["curriculum/"])]
+    results = check_local(documents)
+    broken = sorted(
+        (link.file, link.line, link.url, results[link.resolved_url].reason)
+        for doc in documents
+        for link in doc.links
+        if link.resolved_url in results and results[link.resolved_url].status == Status.BROKEN
+    )
+    assert broken == [
+        ("curriculum/00-prerequisites.md", 234, "./01-mlops-fundamentals.md", "file not found"),
+        ("curriculum/getting-started.md", 50, "./01-mlops-fundamentals.md", "file not found"),
+        ("curriculum/getting-started.md", 51, "./02-ml-pipelines.md", "file not found"),
+        ("curriculum/getting-started.md", 52, "./03-model-deployment.md", "file not found"),
+        ("curriculum/getting-started.md", 186, "./01-mlops-fundamentals.md", "file not found"),
+        (
+            "curriculum/mlops-study-resources.md",
+            3,
+            "#table-of-contents",
+            "anchor #table-of-contents not found in curriculum/mlops-study-resources.md",
+        ),
+        (
+            "curriculum/mlops-study-resources.md",
+            17,
+            "Data/Interview/MLOPs/mlops_page-0001.jpg",
+            "file not found",
+        ),
+    ]
+    ok = {t for t, r in results.items() if r.status == Status.OK}
+    assert ok == {
+        "curriculum/00-prerequisites.md",
+        *(
+            f"curriculum/mlops-study-resources.md#{a}"
+            for a in ("books", "course", "notes", "articles", "practice-problems")
+        ),
+    }
+    assert all(not target.startswith("http") for target in results)
+
+
+def test_offline_run_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run(Config(offline=True, paths=("curriculum/",)))
+    assert len(result.links) == 213
+    assert result.count(Status.BROKEN) == 7
+    assert result.count(Status.OK) == 6
+    assert result.count(Status.UNCHECKED) == 200
+
+
+# -- files, directories and anchors ---------------------------------------------------------
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        "docs/guide.md",
+        '# Guide\n\n## Install\n\n## Install\n\n<a name="Named"></a><div id="box"></div>\n',
+    )
+    _write("docs/img/pic one.png", "png")
+    _write("outside/notes.md", "# Outside Notes\n\n## Deep Dive\n")
+    _write("outside/script.py", "print()\n")
+    (tmp_path / "docs" / "sub").mkdir()
+    return tmp_path
+
+
+def test_local_targets(site: Path) -> None:
+    _write(
+        "docs/index.md",
+        "# Index\n"
+        "[a](guide.md) [b](missing.md) [c](./sub/) [d](img/pic%20one.png) [e](img/gone.png)\n"
+        "[f](guide.md#install) [g](guide.md#install-1) [h](guide.md#install-2)\n"
+        "[i](#index) [j](#nowhere) [k](guide.md#box) [l](guide.md#Named)\n"
+        "[m](../outside/notes.md#deep-dive) [n](../outside/notes.md#shallow)\n"
+        "[o](../outside/script.py#L1) [p](/docs/guide.md) [q](guide.md?plain=1#install)\n",
+    )
+    verdicts = _verdicts("docs/index.md", "docs/guide.md")
+    assert verdicts == {
+        "docs/guide.md": (Status.OK, "file exists"),
+        "docs/missing.md": (Status.BROKEN, "file not found"),
+        "docs/sub": (Status.OK, "directory exists"),
+        "docs/img/pic one.png": (Status.OK, "file exists"),
+        "docs/img/gone.png": (Status.BROKEN, "file not found"),
+        "docs/guide.md#install": (Status.OK, "anchor found"),
+        "docs/guide.md#install-1": (Status.OK, "anchor found"),
+        "docs/guide.md#install-2": (
+            Status.BROKEN,
+            "anchor #install-2 not found in docs/guide.md",
+        ),
+        "docs/index.md#index": (Status.OK, "anchor found"),
+        "docs/index.md#nowhere": (Status.BROKEN, "anchor #nowhere not found in docs/index.md"),
+        "docs/guide.md#box": (Status.OK, "anchor found"),
+        "docs/guide.md#Named": (Status.OK, "anchor found"),
+        "outside/notes.md#deep-dive": (Status.OK, "anchor found"),
+        "outside/notes.md#shallow": (
+            Status.BROKEN,
+            "anchor #shallow not found in outside/notes.md",
+        ),
+        "outside/script.py#L1": (Status.OK, "file exists (fragment not checked)"),
+    }
+
+
+def test_markdown_outside_the_scanned_set_is_extracted_once(site: Path) -> None:
+    _write(
+        "docs/a.md", "[x](../outside/notes.md#deep-dive) [y](../outside/notes.md#outside-notes)\n"
+    )
+    calls: list[str] = []
+
+    def counting_extract(path: str) -> Document:
+        calls.append(path)
+        return extract_file(path)
+
+    results = check_local([extract_file("docs/a.md")], extract=counting_extract)
+    assert {r.status for r in results.values()} == {Status.OK}
+    assert calls == ["outside/notes.md"]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "found"),
+    [
+        ("install", True),
+        ("user-content-install", True),  # GitHub's prefixed id
+        ("Install", True),  # GitHub retries the lowercased fragment
+        ("INSTALL-1", True),
+        ("install-3", False),
+        ("Box", True),  # the lowercased retry reaches `id="box"`
+        ("box", True),
+        ("Named", True),
+        ("named", False),  # `name="Named"` is case-sensitive and the link is lower case
+    ],
+)
+def test_anchor_matching_rules(fragment: str, found: bool) -> None:
+    anchors = frozenset({"install", "install-1", "box", "Named"})
+    assert anchor_exists(fragment, anchors) is found
+
+
+def test_percent_encoded_fragment_is_decoded(site: Path) -> None:
+    _write("docs/u.md", "# Café au lait\n\n[x](#caf%C3%A9-au-lait)\n")
+    # The target keeps the fragment as written; matching decodes it.
+    assert _verdicts("docs/u.md") == {"docs/u.md#caf%C3%A9-au-lait": (Status.OK, "anchor found")}
+
+
+# -- schemes and malformed URLs -------------------------------------------------------------
+
+
+def test_schemes_and_malformed_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        "s.md",
+        "[a](mailto:me@example.test) [b](tel:+15550100) [c](ftp://files.example.test/x)\n"
+        "[d](javascript:alert(1)) ![e](data:image/png;base64,AAAA) [f](http://[bad)\n"
+        "[g](https://example.test/fine) [h](https://exa mple.test)\n",
+    )
+    verdicts = _verdicts("s.md")
+    assert verdicts == {
+        "mailto:me@example.test": (Status.SKIPPED, "mailto: links are not checked"),
+        "tel:+15550100": (Status.SKIPPED, "tel: links are not checked"),
+        "ftp://files.example.test/x": (Status.BROKEN, "unsupported scheme ftp:"),
+        "javascript:alert(1)": (Status.BROKEN, "unsupported scheme javascript:"),
+        "data:image/png;base64,AAAA": (Status.BROKEN, "unsupported scheme data:"),
+        "http://[bad": (Status.BROKEN, "invalid URL"),
+    }
+    links = {link.url: link for link in extract_file("s.md").links}
+    assert links["http://[bad"].resolved_url == "http://[bad"  # as written: never a crash
+    # `[h](https://exa mple.test)` is not a link at all in CommonMark (space in destination).
+    assert "https://exa mple.test" not in links
+
+
+def test_malformed_url_in_other_link_kinds_is_reported_not_raised() -> None:
+    document = extract_text(
+        '<a href="https://exa mple.test/">x</a> <https://[::1> ![i](https://%zz)\n', "m.md"
+    )
+    kinds = {link.url: link.kind for link in document.links}
+    assert set(kinds) == {"https://exa mple.test/", "https://[::1", "https://%zz"}
+    results = check_local([document])
+    assert {r.reason for r in results.values()} == {"invalid URL"}
+
+
+def test_impossible_paths_are_broken_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    long_name = "a" * 5000 + ".md"
+    document = extract_text(f"[x]({long_name}#part) [y](nul%00byte.md)\n", "f.md")
+    verdicts = {t[:8]: (r.status, r.reason) for t, r in check_local([document]).items()}
+    assert verdicts == {
+        "aaaaaaaa": (Status.BROKEN, "invalid path (File name too long)"),
+        "nul\x00byte": (Status.BROKEN, "file not found"),
+    }
