@@ -2,12 +2,167 @@
 
 from __future__ import annotations
 
-from ..config import Config
-from ..models import CheckResult, Document, Finding
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from ..config import Config, ConfigError
+from ..models import CheckResult, Document, Finding, Severity
+from ..suppress import Suppressions, parse
+from . import (
+    bare_url,
+    duplicate_url,
+    front_matter,
+    inconsistent_link_text,
+    insecure_http,
+    invalid_suppression,
+    mojibake,
+    moved_permanently,
+    non_descriptive_link_text,
+    tracking_params,
+    undefined_reference,
+    unused_definition,
+)
+from .base import Context, Rule, Settings
+from .source import Source
+
+RULES: tuple[Rule, ...] = tuple(
+    sorted(
+        (
+            module.RULE
+            for module in (
+                duplicate_url, inconsistent_link_text, tracking_params, insecure_http, mojibake,
+                bare_url, non_descriptive_link_text, undefined_reference, unused_definition,
+                front_matter, moved_permanently, invalid_suppression,
+            )
+        ),
+        key=lambda rule: rule.id,
+    )
+)
+_BY_NAME = {rule.slug: rule for rule in RULES} | {rule.id.lower(): rule for rule in RULES}
+_EMPTY: Mapping[str, CheckResult] = {}
+
+
+def find_rule(name: str) -> Rule | None:
+    """The rule with this slug or id (ids in any case)."""
+    return _BY_NAME.get(name.lower())
+
+
+def _canonical(name: str) -> str | None:
+    rule = find_rule(name)
+    return rule.slug if rule else None
 
 
 def apply_rules(
-    documents: tuple[Document, ...], results: dict[str, CheckResult], config: Config
+    documents: tuple[Document, ...],
+    results: Mapping[str, CheckResult],
+    config: Config,
+    sources: Mapping[str, Source] | None = None,
 ) -> list[Finding]:
-    """Run every enabled rule over the documents; findings sorted by file, line, column, rule."""
-    return []
+    """Run every enabled rule over the documents; findings sorted by file, line, column, rule.
+
+    `sources` holds the files' text when it is not the text on disk (`linkcheck fix` passes).
+    """
+    context = build_context(documents, results, config, sources)
+    findings = [
+        finding
+        for settings in enabled_rules(config)
+        for finding in settings.rule.check(context, settings)
+        if finding.severity != Severity.OFF
+        and not settings.ignores(finding.file)
+        and not context.suppressed(settings.rule, finding.file, finding.line)
+    ]
+    return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule_id, f.message))
+
+
+def build_context(
+    documents: tuple[Document, ...],
+    results: Mapping[str, CheckResult],
+    config: Config,
+    sources: Mapping[str, Source] | None = None,
+) -> Context:
+    if sources is None:
+        sources = {d.file: s for d in documents if (s := Source.read(d.file)) is not None}
+    marks = {file: suppressions(source) for file, source in sources.items()}
+    return Context(tuple(documents), results, config, sources, marks)
+
+
+def suppressions(source: Source) -> Suppressions:
+    lines = [source.line(n) for n in range(1, source.line_count + 1)]
+    return parse(lines, source.code_lines, _canonical)
+
+
+def enabled_rules(config: Config) -> list[Settings]:
+    """Every rule as configured, minus those switched off; validates the configuration."""
+    validate_rule_config(config)
+    out = []
+    for rule in RULES:
+        configured = config.rules.get(rule.slug)
+        severity = Severity(configured.severity) if configured and configured.severity else None
+        severity = severity or rule.severity
+        if severity == Severity.OFF:
+            continue
+        options = {**rule.options, **(configured.options if configured else {})}
+        ignore = tuple(configured.ignore_paths) if configured else ()
+        out.append(Settings(rule, severity, options, ignore))
+    return out
+
+
+def validate_rule_config(config: Config) -> None:
+    """Unknown rules, severities and options are configuration errors naming key and file."""
+    source = config.source or "<configuration>"
+    for slug, configured in config.rules.items():
+        rule = find_rule(slug)
+        if rule is None or rule.slug != slug:
+            hint = f" (did you mean '{rule.slug}'?)" if rule else ""
+            known = ", ".join(r.slug for r in RULES)
+            raise ConfigError(f"{source}: unknown rule 'rules.{slug}'{hint} (known rules: {known})")
+        if configured.severity is not None and configured.severity not in set(Severity):
+            raise ConfigError(
+                f"{source}: 'rules.{slug}.severity' must be one of error, warning, info, off, "
+                f"got {configured.severity!r}"
+            )
+        for key, value in configured.options.items():
+            _validate_option(rule, key, value, f"{source}: 'rules.{slug}.options.{key}'")
+
+
+def _validate_option(rule: Rule, key: str, value: Any, where: str) -> None:
+    if key not in rule.options:
+        known = ", ".join(rule.options) or "none"
+        raise ConfigError(f"{where}: unknown option (options of {rule.slug}: {known})")
+    default = rule.options[key]
+    expected = list if isinstance(default, (list, tuple)) else type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if not isinstance(value, expected) or isinstance(value, bool) != isinstance(default, bool):
+        raise ConfigError(f"{where}: must be {expected.__name__}, got {value!r}")
+    if key == "across_files" and value not in set(Severity):
+        raise ConfigError(f"{where}: must be one of error, warning, info, off, got {value!r}")
+
+
+def extra_targets(documents: tuple[Document, ...], config: Config) -> list[str]:
+    """Remote URLs the run should also check so rules can verify their fixes (https twins...)."""
+    enabled = [s for s in enabled_rules(config) if s.rule.targets is not None]
+    if not enabled:
+        return []
+    context = build_context(documents, _EMPTY, config)
+    return sorted({t for s in enabled for t in _targets(s, context)})
+
+
+def _targets(settings: Settings, context: Context) -> Iterable[str]:
+    return settings.rule.targets(context, settings) if settings.rule.targets else ()
+
+
+def without_replaced_diagnostics(
+    documents: tuple[Document, ...], config: Config
+) -> tuple[Document, ...]:
+    """The documents minus diagnostics an enabled rule reports as findings (front-matter...),
+    so the report names each problem once."""
+    codes = {c for s in enabled_rules(config) for c in s.rule.replaces_diagnostics}
+    if not codes:
+        return documents
+    return tuple(
+        replace(d, diagnostics=tuple(x for x in d.diagnostics if x.code not in codes))
+        if any(x.code in codes for x in d.diagnostics) else d
+        for d in documents
+    )

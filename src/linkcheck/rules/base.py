@@ -1,0 +1,127 @@
+"""What a rule is (its documentation, defaults and check function) and what a rule is given."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Config
+from ..models import CheckResult, Document, Finding, Link, LinkKind, Severity
+from ..suppress import Suppressions
+from .source import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One content-quality rule and the documentation the README table is generated from."""
+
+    id: str  # LC101...
+    slug: str  # the interface: config keys, suppression comments, reports
+    title: str  # one line
+    finds: str
+    why: str
+    example: str  # markdown that triggers the rule
+    instead: str  # the same markdown written well
+    check: Callable[[Context, Settings], Iterable[Finding]]
+    severity: Severity = Severity.WARNING
+    options: Mapping[str, Any] = field(default_factory=dict)  # option -> default
+    fixable: bool = False
+    # Extra remote targets the run should check so this rule can verify a fix (https twins...).
+    targets: Callable[[Context, Settings], Iterable[str]] | None = None
+    # Diagnostic codes this rule reports itself: the report shows its finding instead.
+    replaces_diagnostics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A rule as configured for this run: severity, merged options, path ignores."""
+
+    rule: Rule
+    severity: Severity
+    options: Mapping[str, Any]
+    ignore_paths: tuple[str, ...] = ()
+
+    def ignores(self, file: str) -> bool:
+        return any(fnmatch.fnmatch(file, pattern) for pattern in self.ignore_paths)
+
+    def finding(
+        self, file: str, line: int, column: int, message: str, **extra: Any
+    ) -> Finding:
+        severity = extra.pop("severity", self.severity)
+        return Finding(self.rule.slug, self.rule.id, severity, file, line, column, message, **extra)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the rules may look at; built once per run."""
+
+    documents: tuple[Document, ...]
+    results: Mapping[str, CheckResult]
+    config: Config
+    sources: Mapping[str, Source]
+    suppressions: Mapping[str, Suppressions]
+
+    def suppressed(self, rule: Rule, file: str, line: int) -> bool:
+        marks = self.suppressions.get(file)
+        return marks is not None and marks.covers(line, (rule.slug, rule.id))
+
+
+@dataclass(frozen=True, slots=True)
+class UrlSite:
+    """Where a URL is written: the link itself, or the definition a reference link uses."""
+
+    file: str
+    line: int
+    column: int
+    url: str  # as written
+    resolved_url: str
+    links: tuple[Link, ...]
+
+
+_CONTENT_KINDS = (LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.AUTOLINK, LinkKind.BARE,
+                  LinkKind.HTML_LINK)
+
+
+def resource_links(document: Document) -> list[Link]:
+    """Links to resources a reader follows: not images, not front matter values."""
+    return [link for link in document.links if link.kind in _CONTENT_KINDS]
+
+
+def url_sites(document: Document) -> list[UrlSite]:
+    """Each place a URL is written in the source, once, with the links that use it."""
+    definitions = {d.label: d for d in document.definitions}
+    sites: dict[tuple[int, int, str], list[Link]] = {}
+    for link in document.links:
+        definition = definitions.get(link.key) if link.kind in _REFERENCE_KINDS else None
+        where = (definition.line, definition.column) if definition else (link.line, link.column)
+        sites.setdefault((*where, link.url), []).append(link)
+    return [
+        UrlSite(document.file, line, column, url, links[0].resolved_url, tuple(links))
+        for (line, column, url), links in sorted(sites.items())
+    ]
+
+
+_REFERENCE_KINDS = (LinkKind.REFERENCE, LinkKind.REFERENCE_IMAGE)
+_SPACES = re.compile(r"\s+")
+_EDGE_PUNCTUATION = " \t\n.,:;!?…-–—*_`'\"“”‘’()[]"
+
+
+def plain_text(text: str) -> str:
+    """Link text compared loosely: case, spacing and edge punctuation do not matter."""
+    return _SPACES.sub(" ", text).strip(_EDGE_PUNCTUATION).casefold()
+
+
+def text_is_url(link: Link) -> bool:
+    """The link's text is its own URL (written with or without the scheme)."""
+    text = plain_text(link.text)
+    candidates = {link.url, link.resolved_url}
+    bare = {c.casefold().split("://", 1)[-1].rstrip("/") for c in candidates}
+    return text in {c.casefold() for c in candidates} or text.rstrip("/") in bare
+
+
+def places(pairs: Iterable[tuple[str, int]]) -> str:
+    """`a.md:3, b.md:7` for a message."""
+    return ", ".join(f"{file}:{line}" for file, line in pairs)

@@ -1,0 +1,59 @@
+"""LC104 insecure-http: an http:// link whose https:// form works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..models import Finding, Severity, Status
+from .base import Context, Rule, Settings, url_sites
+from .urls import https_twin
+
+_ANSWERED = (Status.OK, Status.REDIRECTED)
+
+
+def targets(context: Context, settings: Settings) -> Iterator[str]:
+    """The https:// twin of every remote http:// link, for the checker to verify."""
+    for document in context.documents:
+        for link in document.links:
+            twin = https_twin(link.resolved_url)
+            if twin and not context.config.is_excluded(twin):
+                yield twin
+
+
+def check(context: Context, settings: Settings) -> Iterator[Finding]:
+    for document in context.documents:
+        for site in url_sites(document):
+            twin = https_twin(site.resolved_url)
+            if twin is None:
+                continue
+            result = context.results.get(twin)
+            written_twin = https_twin(site.url)
+            if result and result.status in _ANSWERED and written_twin:
+                yield settings.finding(
+                    site.file, site.line, site.column,
+                    f"insecure link: {twin} answers, use it instead of {site.url}",
+                    url=site.url, original=site.url, replacement=written_twin,
+                )
+            elif settings.options["report_unverified"] and result is None:
+                yield settings.finding(
+                    site.file, site.line, site.column,
+                    f"insecure link {site.url}: the https:// form was not checked (offline run)",
+                    url=site.url, severity=Severity.INFO,
+                )
+
+
+RULE = Rule(
+    id="LC104",
+    slug="insecure-http",
+    title="http:// link where https:// works",
+    finds="An `http://` link whose `https://` form was checked this run (or found in the result "
+    "store) and answered. Offline, nothing is reported unless `report_unverified` is set.",
+    why="Plain HTTP can be read and altered on the way; most sites serve HTTPS now, and an "
+    "unverified switch could break the link, so the rule only suggests a checked one.",
+    example="[Scrum Guide](http://scrumguides.org/scrum-guide.html)",
+    instead="[Scrum Guide](https://scrumguides.org/scrum-guide.html)",
+    check=check,
+    targets=targets,
+    options={"report_unverified": False},
+    fixable=True,
+)
