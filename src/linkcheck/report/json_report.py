@@ -8,8 +8,18 @@ from typing import Any
 from .. import __version__
 from ..models import CheckResult, Diagnostic, Finding, Link, Status
 from ..pipeline import RunResult
+from .changes import Change, Changes
 
 SCHEMA_VERSION = 1
+# Contributor-written values are capped so one hostile line cannot bloat the report.
+TEXT_LIMIT = 1000
+URL_LIMIT = 8192
+
+
+def cap(value: str | None, limit: int) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"
 
 
 def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
@@ -17,18 +27,20 @@ def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
         "file": link.file,
         "line": link.line,
         "column": link.column,
-        "url": link.url,
-        "resolved_url": link.resolved_url,
-        "text": link.text,
+        "url": cap(link.url, URL_LIMIT),
+        "resolved_url": cap(link.resolved_url, URL_LIMIT),
+        "text": cap(link.text, TEXT_LIMIT),
         "kind": str(link.kind),
         "section": link.section,
         "status": str(result.status),
         "reason": result.reason,
         "status_code": result.status_code,
-        "final_url": result.final_url,
+        "final_url": cap(result.final_url, URL_LIMIT),
         "permanent": result.permanent,
         "redirects": [{"url": h.url, "status_code": h.status_code} for h in result.redirects],
         "from_cache": result.from_cache,
+        "first_failed_at": result.first_failed_at,
+        "failed_runs": result.failed_runs,
     }
 
 
@@ -73,6 +85,32 @@ def summary(run: RunResult) -> dict[str, Any]:
         "diagnostics": sum(len(doc.diagnostics) for doc in run.documents),
         "offline": run.offline,
         "network_down": run.network_down,
+        "changed_since": run.scope.ref if run.scope is not None else None,
+    }
+
+
+def change_entry(change: Change) -> dict[str, Any]:
+    return {
+        "file": change.file,
+        "line": change.line,
+        "url": cap(change.url, URL_LIMIT),
+        "resolved_url": cap(change.target, URL_LIMIT),
+        "status": change.status,
+        "previous_status": change.previous_status,
+        "reason": change.reason,
+        "since": change.since,
+        "failed_runs": change.failed_runs,
+    }
+
+
+def changes_entry(changes: Changes | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "baseline": changes.baseline,
+        "new": [change_entry(c) for c in changes.new],
+        "still_broken": [change_entry(c) for c in changes.still_broken],
+        "fixed": [change_entry(c) for c in changes.fixed],
     }
 
 
@@ -85,6 +123,8 @@ def build(run: RunResult) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "linkcheck", "version": __version__},
         "summary": summary(run),
+        "notes": list(run.notes),
+        "changes": changes_entry(run.changes),
         "diagnostics": [diagnostic_entry(d) for d in diagnostics],
         "links": [link_entry(link, run.result_for(link)) for link in sorted_links(run)],
         "findings": [finding_entry(f) for f in run.findings],

@@ -1,0 +1,132 @@
+"""Remote checking with memory: reuse fresh verdicts, record new ones, apply the flakiness policy.
+
+The policy: a remote link that fails is a *new failure* until it has failed
+`store.failures_before_broken` runs in a row; only then is it *broken* (and fails the job). One
+bad run of a flaky host is not a dead link. Without a store (`--no-cache`, or a store that cannot
+be opened) there is nothing to count with, so a failure is reported broken at once: the job
+errs on the side of telling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .models import CheckResult, Status
+from .store import ResultStore, StoreError, UrlHistory, open_store
+
+# Fetches the given URLs; answers with the remote checker's outcome (results, network_down, ...).
+Fetch = Callable[[list[str]], Awaitable[Any]]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRun:
+    """Remote verdicts for a run, whether fetched or reused, after the flakiness policy."""
+
+    results: dict[str, CheckResult]
+    network_down: bool = False
+    requests_sent: int = 0
+    reused: int = 0
+    notes: tuple[str, ...] = ()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def check_with_history(
+    targets: list[str], config: Config, fetch: Fetch, clock: Clock = utc_now
+) -> RemoteRun:
+    """Answer `targets` from the store where allowed; fetch the rest, record, apply the policy."""
+    now = clock()
+    if now.tzinfo is None:  # a naive clock is taken to be UTC, never local time
+        now = now.replace(tzinfo=UTC)
+    store, opened = open_store(Path(config.store.path)) if config.store.enabled else (None, ())
+    notes = list(opened)
+    try:
+        reused = _reusable(store, targets, now, config, notes)
+        to_fetch = [t for t in targets if t not in reused]
+        outcome = await fetch(to_fetch) if to_fetch else None
+        fresh: dict[str, CheckResult] = dict(outcome.results) if outcome else {}
+        network_down = bool(outcome and outcome.network_down)
+        histories = _record(store, fresh, now, network_down, notes)
+    finally:
+        if store is not None:
+            store.close()
+    threshold = config.store.failures_before_broken
+    results = {**reused, **apply_policy(fresh, histories, threshold)}
+    sent = getattr(outcome, "requests_sent", 0) if outcome else 0
+    return RemoteRun(results, network_down, sent, len(reused), tuple(notes))
+
+
+def _reusable(
+    store: ResultStore | None, targets: list[str], now: datetime, config: Config, notes: list[str]
+) -> dict[str, CheckResult]:
+    if store is None:
+        return {}
+    try:
+        return store.reusable(targets, now, config.store.max_age)
+    except StoreError as exc:
+        notes.append(f"{exc}; checking every link afresh")
+        return {}
+
+
+def _record(
+    store: ResultStore | None,
+    fresh: dict[str, CheckResult],
+    now: datetime,
+    network_down: bool,
+    notes: list[str],
+) -> dict[str, UrlHistory] | None:
+    """New histories for the fetched URLs; None when there is no history to judge by."""
+    if store is None:
+        return None
+    if network_down:
+        # "no network" says nothing about the links: keep their verdicts and streaks as they were
+        return _safe_history(store, fresh, notes)
+    try:
+        return store.record(fresh, now)
+    except StoreError as exc:
+        notes.append(f"{exc}; failures are reported broken without the flakiness delay")
+        return None
+
+
+def _safe_history(
+    store: ResultStore, urls: Mapping[str, Any], notes: list[str]
+) -> dict[str, UrlHistory]:
+    try:
+        return store.history(urls)
+    except StoreError as exc:
+        notes.append(str(exc))
+        return {}
+
+
+def apply_policy(
+    fresh: Mapping[str, CheckResult], histories: Mapping[str, UrlHistory] | None, threshold: int
+) -> dict[str, CheckResult]:
+    """Mark fetched failures that have not yet failed `threshold` runs in a row as new failures.
+
+    `histories` holds each URL's history including this run; None means no store, where every
+    failure is broken at once.
+    """
+    judged: dict[str, CheckResult] = {}
+    for url, result in fresh.items():
+        history = histories.get(url) if histories is not None else None
+        if history is not None:
+            result = dataclasses.replace(
+                result,
+                first_failed_at=history.first_failed_at,
+                failed_runs=history.consecutive_failures,
+            )
+        if result.status == Status.BROKEN and histories is not None:
+            runs = history.consecutive_failures if history else 1
+            if runs < max(threshold, 1):
+                result = dataclasses.replace(result, status=Status.NEW_FAILURE)
+        judged[url] = result
+    return judged

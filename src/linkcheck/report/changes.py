@@ -1,0 +1,168 @@
+"""The change since the last report: new, still broken and fixed problems against a baseline JSON.
+
+A problem is a failing link (broken or new failure) identified by its file and resolved target,
+so moving a line does not make an old problem look new. A problem of the baseline counts as
+fixed only when this run looked at its file and either verified the link or found it gone;
+a file outside this run, or a link that could not be verified now, proves nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..models import Link, Status
+
+if TYPE_CHECKING:  # the pipeline imports this module's records
+    from ..pipeline import RunResult
+
+FAILING = (Status.BROKEN, Status.NEW_FAILURE)
+_VERIFIED = (Status.OK, Status.REDIRECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One problem in the comparison, located at its first occurrence in the file."""
+
+    file: str
+    line: int
+    url: str  # as written
+    target: str  # resolved URL or local path: the identity with `file`
+    status: str  # now: a Status value, or "removed" for a fixed problem whose link is gone
+    reason: str = ""
+    previous_status: str | None = None
+    since: str | None = None  # from the result store: when the failures began
+    failed_runs: int = 0  # from the result store: failed runs in a row
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    baseline: str | None  # the report compared with; None when there was none
+    new: tuple[Change, ...] = ()
+    still_broken: tuple[Change, ...] = ()
+    fixed: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The failing links of a previous report."""
+
+    name: str
+    problems: dict[tuple[str, str], dict[str, Any]]  # (file, target) -> link entry
+    # failed runs the previous report counted per problem; for local links, which the result
+    # store does not track, the count is carried from report to report
+    runs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, tuple[str, ...]]:
+    """Read a previous JSON report; a missing or unreadable one gives None and says why.
+
+    The default baseline may well be missing (a first run); a `required` one, named by the
+    user, is worth a note when it is.
+    """
+    if not path.exists():
+        note = f"{path}: baseline report not found; every problem is listed as new"
+        return None, (note,) if required else ()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, (f"{path}: cannot read the previous report ({exc}); "
+                      "every problem is listed as new",)
+    links = data.get("links") if isinstance(data, dict) else None
+    if not isinstance(links, list):
+        return None, (f"{path}: not a linkcheck JSON report (no 'links' list); "
+                      "every problem is listed as new",)
+    problems: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in links:
+        if _is_failing_entry(entry):
+            problems.setdefault((entry["file"], entry["resolved_url"]), entry)
+    return Baseline(str(path), problems, _runs(data.get("changes"))), ()
+
+
+def _runs(changes: Any) -> dict[tuple[str, str], int]:
+    runs: dict[tuple[str, str], int] = {}
+    if not isinstance(changes, dict):
+        return runs
+    for kind in ("new", "still_broken"):
+        for entry in changes.get(kind) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("failed_runs"), int):
+                key = (entry.get("file"), entry.get("resolved_url"))
+                runs[key] = max(entry["failed_runs"], 1)  # a new problem has failed once
+    return runs
+
+
+def _is_failing_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("file"), str)
+        and isinstance(entry.get("resolved_url"), str)
+        and entry.get("status") in {str(s) for s in FAILING}
+    )
+
+
+def compare(run: RunResult, baseline: Baseline | None) -> Changes:
+    first: dict[tuple[str, str], Link] = {}
+    for link in sorted(run.links, key=lambda k: (k.file, k.line, k.column)):
+        first.setdefault((link.file, link.resolved_url), link)
+    failing = {key: link for key, link in first.items() if _status(run, link) in FAILING}
+    before = baseline.problems if baseline else {}
+    new = [_carried(_change(run, link), 0) for key, link in failing.items() if key not in before]
+    still = [
+        _carried(_change(run, link, before[key]), baseline.runs.get(key, 1))
+        for key, link in failing.items()
+        if key in before
+    ]
+    scanned = {doc.file for doc in run.documents}
+    fixed = []
+    for key, entry in before.items():
+        if key in failing or key[0] not in scanned:
+            continue
+        link = first.get(key)
+        if link is None:
+            fixed.append(_gone(entry))
+        elif _status(run, link) in _VERIFIED:
+            fixed.append(_change(run, link, entry))
+    order = _order
+    return Changes(
+        baseline.name if baseline else None,
+        tuple(sorted(new, key=order)), tuple(sorted(still, key=order)),
+        tuple(sorted(fixed, key=order)),
+    )
+
+
+def _status(run: RunResult, link: Link) -> Status:
+    return run.result_for(link).status
+
+
+def _order(change: Change) -> tuple:
+    return (change.file, change.line, change.target)
+
+
+def _change(run: RunResult, link: Link, previous: dict[str, Any] | None = None) -> Change:
+    result = run.result_for(link)
+    return Change(
+        file=link.file, line=link.line, url=link.url, target=link.resolved_url,
+        status=str(result.status), reason=result.reason,
+        previous_status=str(previous.get("status")) if previous else None,
+        since=result.first_failed_at, failed_runs=result.failed_runs,
+    )
+
+
+def _carried(change: Change, previous_runs: int) -> Change:
+    """Without stored history (local links, --no-cache), count on from the previous report."""
+    if change.since is not None:
+        return change
+    return dataclasses.replace(change, failed_runs=previous_runs + 1)
+
+
+def _gone(entry: dict[str, Any]) -> Change:
+    line = entry.get("line")
+    return Change(
+        file=entry["file"], line=line if isinstance(line, int) else 0,
+        url=str(entry.get("url", entry["resolved_url"])), target=entry["resolved_url"],
+        status="removed", reason="the link is no longer in the file",
+        previous_status=str(entry.get("status")),
+    )

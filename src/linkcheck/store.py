@@ -1,0 +1,276 @@
+"""The persistent result history (sqlite): each remote URL's last verdict and its run of failures.
+
+One row per URL. Several processes may share the file (two CI jobs, a developer's terminal): the
+database runs in WAL mode with a busy timeout, and every write is one short `BEGIN IMMEDIATE`
+transaction, so a reader never blocks a writer and two writers queue instead of failing.
+
+A store that is not a database, fails its integrity check or has a layout this version does not
+know is moved aside as `<name>.corrupt-<n>` (never deleted) and rebuilt empty. A store written by
+a newer linkcheck is left alone and not used. Every sqlite error is translated here into
+`StoreError` or a note for the run; none escapes to the caller as a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .models import CheckResult, Hop, Status
+
+SCHEMA_VERSION = 2  # kept in PRAGMA user_version
+BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
+_CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
+_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+# The verdicts worth keeping: the others are decided without fetching.
+RECORDED = frozenset({Status.OK, Status.REDIRECTED, Status.BROKEN, Status.UNVERIFIABLE})
+
+# _MIGRATIONS[n] takes a store from version n to n + 1; a new store runs them all.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE verdicts (url TEXT PRIMARY KEY, status TEXT NOT NULL, "
+        "reason TEXT NOT NULL, status_code INTEGER, final_url TEXT, checked_at TEXT NOT NULL)",
+    ),
+    (
+        "ALTER TABLE verdicts ADD COLUMN permanent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE verdicts ADD COLUMN redirects TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE verdicts ADD COLUMN first_failed_at TEXT",
+        "ALTER TABLE verdicts ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE verdicts ADD COLUMN last_success_at TEXT",
+    ),
+)
+_COLUMNS = (
+    "url, status, reason, status_code, final_url, checked_at, permanent, redirects, "
+    "first_failed_at, consecutive_failures, last_success_at"
+)
+
+
+class StoreError(Exception):
+    """The store could not be read or written; the run goes on without it."""
+
+
+class _Unusable(Exception):
+    """The file is not a store this version can use as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class UrlHistory:
+    """What the store remembers about one URL across runs."""
+
+    url: str
+    first_failed_at: str | None = None  # start of the current run of failures
+    consecutive_failures: int = 0  # failed runs in a row, 0 after a success
+    last_success_at: str | None = None
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC to the second: the only time format the store writes."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def advance(previous: UrlHistory | None, status: Status, now: str, url: str) -> UrlHistory:
+    """The history after one more run: failures extend the streak, a success ends it.
+
+    An unverifiable answer says nothing about the link, so it neither extends nor ends a streak.
+    """
+    previous = previous or UrlHistory(url)
+    if status == Status.BROKEN:
+        started = previous.first_failed_at if previous.consecutive_failures else now
+        return UrlHistory(url, started, previous.consecutive_failures + 1, previous.last_success_at)
+    if status in (Status.OK, Status.REDIRECTED):
+        return UrlHistory(url, None, 0, now)
+    return previous
+
+
+class ResultStore:
+    """An open store. Use `open_store` to get one; close it when the run is over."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def reusable(
+        self, urls: Iterable[str], now: datetime, max_age: Mapping[str, float]
+    ) -> dict[str, CheckResult]:
+        """Stored verdicts still fresh enough to stand in for a fetch; `broken` never is."""
+        fresh: dict[str, CheckResult] = {}
+        for row in self._rows(urls):
+            status = Status(row[1]) if row[1] in Status._value2member_map_ else None
+            limit = max_age.get(str(status)) if status else None
+            if status is None or status == Status.BROKEN or limit is None:
+                continue
+            age = (now - datetime.fromisoformat(row[5])).total_seconds()
+            if 0 <= age < limit:  # a max age of 0 means never reused
+                fresh[row[0]] = _result_from_row(row)
+        return fresh
+
+    def history(self, urls: Iterable[str]) -> dict[str, UrlHistory]:
+        return {row[0]: _history_from_row(row) for row in self._rows(urls)}
+
+    def record(self, results: Mapping[str, CheckResult], now: datetime) -> dict[str, UrlHistory]:
+        """Store this run's fetched verdicts in one short transaction; return the new histories."""
+        stamp = timestamp(now)
+        wanted = {url: r for url, r in results.items() if r.status in RECORDED and not r.from_cache}
+        if not wanted:
+            return {}
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self.history(wanted)
+                after = {u: advance(before.get(u), r.status, stamp, u) for u, r in wanted.items()}
+                self._db.executemany(_UPSERT, [_row(r, after[u], stamp) for u, r in wanted.items()])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: could not save this run's results: {exc}") from exc
+        return after
+
+    def _rows(self, urls: Iterable[str]) -> list[tuple]:
+        urls = list(urls)
+        rows: list[tuple] = []
+        try:
+            for start in range(0, len(urls), _CHUNK):
+                chunk = urls[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT {_COLUMNS} FROM verdicts WHERE url IN ({marks})"
+                rows += self._db.execute(query, chunk).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: could not read stored results: {exc}") from exc
+        return rows
+
+
+_UPSERT = (
+    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE "
+    "SET status=excluded.status, reason=excluded.reason, status_code=excluded.status_code, "
+    "final_url=excluded.final_url, checked_at=excluded.checked_at, permanent=excluded.permanent, "
+    "redirects=excluded.redirects, first_failed_at=excluded.first_failed_at, "
+    "consecutive_failures=excluded.consecutive_failures, last_success_at=excluded.last_success_at"
+)
+
+
+def _row(result: CheckResult, history: UrlHistory, stamp: str) -> tuple:
+    redirects = json.dumps([[hop.url, hop.status_code] for hop in result.redirects])
+    return (
+        result.target, str(result.status), result.reason, result.status_code, result.final_url,
+        stamp, int(result.permanent), redirects, history.first_failed_at,
+        history.consecutive_failures, history.last_success_at,
+    )
+
+
+def _history_from_row(row: tuple) -> UrlHistory:
+    return UrlHistory(row[0], row[8], row[9], row[10])
+
+
+def _result_from_row(row: tuple) -> CheckResult:
+    hops = tuple(Hop(url, code) for url, code in json.loads(row[7]))
+    return CheckResult(
+        target=row[0], status=Status(row[1]), reason=row[2], status_code=row[3],
+        final_url=row[4], redirects=hops, permanent=bool(row[6]), from_cache=True,
+        checked_at=row[5], first_failed_at=row[8], failed_runs=row[9],
+    )
+
+
+def open_store(path: Path) -> tuple[ResultStore | None, tuple[str, ...]]:
+    """Open (creating or migrating) the store at `path`; None when it cannot be used this run.
+
+    The notes explain anything the user should know: a store moved aside, or why none is used.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return None, (f"{path}: cannot create the result store's directory ({exc}); "
+                      "running without history",)
+    try:
+        return ResultStore(_connect(path), path), ()
+    except _Unusable as exc:
+        try:
+            moved = _move_aside(path)
+        except OSError as move_exc:
+            return None, (f"{path}: {exc}; could not move it aside ({move_exc}); "
+                          "running without history",)
+        note = f"{path}: {exc}; moved it to {moved.name} and started a new result store"
+    except sqlite3.Error as exc:
+        return None, (f"{path}: cannot open the result store ({exc}); running without history",)
+    except StoreError as exc:
+        return None, (str(exc),)
+    try:
+        return ResultStore(_connect(path), path), (note,)
+    except (_Unusable, sqlite3.Error, StoreError) as exc:
+        return None, (note, f"{path}: cannot create a new result store ({exc}); "
+                            "running without history")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are opened explicitly, and kept short
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    try:
+        _prepare(db, path)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    try:
+        _refuse_newer(db, path)  # before anything writes to the file, WAL mode included
+        db.execute("PRAGMA journal_mode=WAL")
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise _Unusable(f"failed its integrity check ({check[0] if check else 'no answer'})")
+        _migrate(db, path)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
+            raise _Unusable(f"is not a readable result store ({exc})") from exc
+        raise
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    db.execute("BEGIN IMMEDIATE")  # two processes creating the store at once take turns
+    try:
+        version = _refuse_newer(db, path)
+        for step in _MIGRATIONS[version:]:
+            for statement in step:
+                db.execute(statement)
+        if version < SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute(f"SELECT {_COLUMNS} FROM verdicts LIMIT 0")
+    except BaseException as exc:
+        db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
+            # tables this version did not create, or lacking the columns it expects
+            raise _Unusable(f"has a layout this version does not know ({exc})") from exc
+        raise
+    db.execute("COMMIT")
+
+
+def _refuse_newer(db: sqlite3.Connection, path: Path) -> int:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer linkcheck (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); left untouched, running without history"
+        )
+    return version
+
+
+def _move_aside(path: Path) -> Path:
+    n = 1
+    while Path(f"{path}.corrupt-{n}").exists():
+        n += 1
+    target = Path(f"{path}.corrupt-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):  # sqlite finds these next to the moved file by name
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{target}{suffix}"))
+    return target
