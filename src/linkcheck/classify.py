@@ -1,0 +1,158 @@
+"""An answer (or the lack of one) becomes a verdict here, and only here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from .anchors import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
+from .http import Failure, FailureKind, Outcome, Reply
+from .models import CheckResult, Hop, Status
+
+PERMANENT_REDIRECTS = frozenset({301, 308})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+_FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
+    FailureKind.DNS: (Status.BROKEN, "DNS lookup failed"),
+    FailureKind.REFUSED: (Status.BROKEN, "connection refused"),
+    FailureKind.CONNECT: (Status.BROKEN, "connection failed"),
+    FailureKind.CONNECT_TIMEOUT: (Status.BROKEN, "connection timed out"),
+    FailureKind.TIMEOUT: (Status.BROKEN, "timed out"),
+    FailureKind.RESET: (Status.BROKEN, "connection reset"),
+    FailureKind.TLS: (Status.BROKEN, "TLS error"),
+    FailureKind.PROTOCOL: (Status.BROKEN, "invalid HTTP response"),
+    FailureKind.INVALID_URL: (Status.BROKEN, "invalid URL"),
+    FailureKind.UNSUPPORTED_SCHEME: (Status.BROKEN, "unsupported scheme"),
+    # Readers cannot reach a private address either: for a published curriculum it is a mistake.
+    FailureKind.PRIVATE_ADDRESS: (Status.BROKEN, "private address refused"),
+    FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, "no network"),
+    FailureKind.DEADLINE: (Status.UNVERIFIABLE, "run deadline reached"),
+}
+_WITH_DETAIL = frozenset({FailureKind.TLS, FailureKind.PROTOCOL, FailureKind.INVALID_URL,
+                          FailureKind.TIMEOUT, FailureKind.PRIVATE_ADDRESS})
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """How one check of a page went: the redirects followed and the last outcome."""
+
+    url: str
+    outcome: Outcome
+    hops: tuple[Hop, ...] = ()
+    problem: str | None = None  # "redirect loop", "too many redirects": the chain itself is bad
+    rate_limit_over_cap: float | None = None  # Retry-After seconds past check.max_retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class PageRules:
+    accept: frozenset[int] = frozenset()  # extra statuses that mean ok
+    soft_404: bool = True
+
+
+def is_bot_challenge(reply: Reply) -> bool:
+    """A bot wall (Cloudflare and the like) rather than the page: says nothing about the link."""
+    if reply.headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    if reply.status_code in (403, 429, 503) and reply.body:
+        head = reply.body[:16384].lower()
+        return b"just a moment..." in head or b"challenge-platform" in head
+    return False
+
+
+def classify(chain: Chain, rules: PageRules, page: PageInfo | None = None) -> CheckResult:
+    """The verdict for a page (its URL without fragment)."""
+    if chain.problem:
+        return CheckResult(chain.url, Status.BROKEN, chain.problem, redirects=chain.hops)
+    outcome = chain.outcome
+    if isinstance(outcome, Failure):
+        return _failure_result(chain.url, outcome, chain.hops)
+    code = outcome.status_code
+    final_url = outcome.url if chain.hops else None
+    base = CheckResult(chain.url, Status.BROKEN, "", code, final_url, chain.hops,
+                       _is_permanent(chain.hops))
+    if 200 <= code < 300 or code in rules.accept:
+        return _ok_result(chain, base, rules, page)
+    status, reason = _error_verdict(chain, outcome)
+    return replace(base, status=status, reason=reason)
+
+
+def classify_fragment(page_result: CheckResult, target: str, fragment: str, reply: Outcome,
+                      page: PageInfo | None) -> CheckResult:
+    """The verdict for page#fragment, given the page's verdict and body."""
+    result = replace(page_result, target=target)
+    if page_result.status not in (Status.OK, Status.REDIRECTED):
+        return result
+    host = (urlsplit(result.final_url or target).hostname or "").lower()
+    why_not = ignorable_fragment(fragment, host)
+    if why_not is None and isinstance(reply, Reply) and reply.undecodable:
+        why_not = "body in an encoding that was not asked for"
+    if why_not is None and (page is None or not isinstance(reply, Reply) or not reply.is_html):
+        why_not = "not an HTML page"
+    if why_not is not None:
+        return replace(result, reason=f"{result.reason}; fragment not checked ({why_not})")
+    assert isinstance(reply, Reply) and page is not None
+    if fragment_found(fragment, page, reply.body, host):
+        return result
+    if reply.truncated:
+        return replace(result, status=Status.UNVERIFIABLE,
+                       reason=f"fragment #{fragment} not in the first {len(reply.body)} bytes")
+    return replace(result, status=Status.BROKEN, reason=f"fragment #{fragment} not found")
+
+
+def _failure_result(url: str, failure: Failure, hops: tuple[Hop, ...]) -> CheckResult:
+    status, reason = _FAILURE_VERDICTS[failure.kind]
+    if failure.kind in _WITH_DETAIL and failure.detail:
+        reason = f"{reason}: {failure.detail}"
+    return CheckResult(url, status, reason, redirects=hops, permanent=_is_permanent(hops))
+
+
+def _ok_result(chain: Chain, base: CheckResult, rules: PageRules,
+               page: PageInfo | None) -> CheckResult:
+    if rules.soft_404 and (_redirects_deep_to_root(chain) or
+                           (page is not None and looks_like_not_found(page))):
+        return replace(base, reason="soft 404")
+    if base.permanent:
+        return replace(base, status=Status.REDIRECTED,
+                       reason=f"moved permanently to {base.final_url}")
+    if chain.hops:
+        return replace(base, status=Status.OK, reason="ok (temporary redirect)")
+    return replace(base, status=Status.OK, reason="ok")
+
+
+def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
+    code = reply.status_code
+    if is_bot_challenge(reply):
+        return Status.UNVERIFIABLE, f"bot challenge (HTTP {code})"
+    if chain.rate_limit_over_cap is not None:
+        return (Status.UNVERIFIABLE,
+                f"rate limited (Retry-After {chain.rate_limit_over_cap:.0f} s exceeds cap)")
+    if code == 429:
+        return Status.UNVERIFIABLE, "rate limited (HTTP 429)"
+    if code == 999:
+        return Status.UNVERIFIABLE, "blocked by the server (HTTP 999)"
+    if code == 401:
+        return Status.UNVERIFIABLE, "login required (HTTP 401)"
+    if code == 403:
+        return Status.UNVERIFIABLE, "forbidden to automated clients (HTTP 403)"
+    if code in REDIRECTS:
+        return Status.BROKEN, f"redirect without a Location (HTTP {code})"
+    return Status.BROKEN, f"HTTP {code} {_phrase(code)}".rstrip()
+
+
+def _redirects_deep_to_root(chain: Chain) -> bool:
+    if not _is_permanent(chain.hops) or not isinstance(chain.outcome, Reply):
+        return False
+    start, final = urlsplit(chain.url), urlsplit(chain.outcome.url)
+    return start.path.strip("/") != "" and final.path.strip("/") == "" and not final.query
+
+
+def _is_permanent(hops: tuple[Hop, ...]) -> bool:
+    return bool(hops) and hops[0].status_code in PERMANENT_REDIRECTS
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""

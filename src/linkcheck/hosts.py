@@ -1,0 +1,180 @@
+"""Per-host politeness (settings, concurrency slots, Retry-After backoff) and whether the
+network is up at all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from .config import CheckConfig, ConfigError, HostConfig
+from .http import ANSWERED_FAILURES, SILENT_FAILURES, Outcome, Reply, origin_of
+
+SILENT_HOSTS_FOR_SUSPICION = 3  # one dead host early in a run is no reason to suspect the network
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Host:
+    """One origin (scheme://host:port) and what the run learnt about it."""
+
+    origin: str
+    name: str  # lower-case host name, what check.hosts keys match
+    settings: HostConfig
+    headers: Mapping[str, str]  # configured headers with ${VAR} resolved: for this host only
+    slots: asyncio.Semaphore
+    concurrency: int
+    not_before: float = 0.0  # clock time before which no request to this host starts
+    silent: bool = False  # a request failed without any answer (DNS, connect)
+    dead: Outcome | None = None  # a host-wide failure that outlived its retries: reused
+
+
+def host_settings(hosts: Mapping[str, HostConfig], name: str) -> tuple[str, HostConfig]:
+    """The check.hosts entry for a host name: exact key, else the longest `.suffix` key."""
+    if name in hosts:
+        return name, hosts[name]
+    suffixes = [k for k in hosts if k.startswith(".") and (name.endswith(k) or name == k[1:])]
+    if suffixes:
+        key = max(suffixes, key=len)
+        return key, hosts[key]
+    return "", HostConfig()
+
+
+def resolve_headers(
+    headers: Mapping[str, str], where: str, environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Header values with `${VAR}` from the environment; a missing variable is a config error."""
+    resolved = {}
+    for name, value in headers.items():
+
+        def substitute(match: re.Match[str], name: str = name) -> str:
+            variable = match.group(1)
+            if variable not in environ:
+                raise ConfigError(
+                    f"{where}.headers.{name}: environment variable {variable} is not set"
+                )
+            return environ[variable]
+
+        resolved[name] = _ENV_REFERENCE.sub(substitute, value)
+    return resolved
+
+
+class Hosts:
+    """All hosts of a run, created on first use, and the global limit on requests in flight."""
+
+    def __init__(
+        self,
+        check: CheckConfig,
+        source: str | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._check = check
+        self._clock = clock
+        self._sleep = sleep
+        self._global = asyncio.Semaphore(max(1, check.max_concurrency))
+        self._hosts: dict[str, Host] = {}
+        environ = os.environ if environ is None else environ
+        where = f"{source or '<config>'}: check.hosts"
+        # Resolved up front so a missing variable stops the run before any request.
+        self._headers = {
+            key: resolve_headers(cfg.headers, f"{where}.{key}", environ)
+            for key, cfg in check.hosts.items()
+        }
+
+    def get(self, url: str) -> Host | None:
+        origin = origin_of(url)
+        if origin is None:
+            return None
+        host = self._hosts.get(origin)
+        if host is None:
+            name = (urlsplit(url).hostname or "").lower()
+            key, settings = host_settings(self._check.hosts, name)
+            limit = settings.concurrency or self._check.per_host
+            limit = max(1, limit)
+            host = Host(origin, name, settings, self._headers.get(key, {}),
+                        asyncio.Semaphore(limit), limit)
+            self._hosts[origin] = host
+        return host
+
+    @asynccontextmanager
+    async def slot(self, host: Host) -> AsyncIterator[None]:
+        """Hold a place for one request: the host's slot first (waiting out its backoff while
+        holding it, so the host's other requests wait too), then a global one."""
+        async with host.slots:
+            while (wait := host.not_before - self._clock()) > 0:
+                await self._sleep(wait)
+            async with self._global:
+                yield
+
+    def back_off(self, host: Host, seconds: float) -> None:
+        host.not_before = max(host.not_before, self._clock() + seconds)
+
+
+class NetworkState(StrEnum):
+    UNKNOWN = "unknown"
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass
+class NetworkWatch:
+    """Concludes "no network" when hosts fail without any answer and nobody else answers.
+
+    One answer from anywhere (any HTTP status, a refused connection, a TLS error) proves the
+    network works, and then an unreachable host is simply broken; so does a TCP connection
+    made, long before its TLS handshake or answer. Silence is concluded to be the network's
+    when every host of the run was silent, or when, once a few hosts were silent, `grace`
+    seconds pass without a connection or an answer anywhere: a working network connects well
+    within that, and a run without network then ends in seconds instead of timeouts.
+    """
+
+    origins: frozenset[str]
+    grace: float = 3.0
+    state: NetworkState = NetworkState.UNKNOWN
+    _silent: set[str] = field(default_factory=set)
+    _settled: asyncio.Event = field(default_factory=asyncio.Event)
+    _timer: asyncio.TimerHandle | None = None
+
+    def observe(self, host: Host, outcome: Outcome) -> None:
+        if isinstance(outcome, Reply) or outcome.kind in ANSWERED_FAILURES:
+            self._settle(NetworkState.UP)
+            return
+        if outcome.kind not in SILENT_FAILURES:
+            return
+        host.silent = True
+        self._silent.add(host.origin)
+        if self.origins <= self._silent:
+            self._settle(NetworkState.DOWN)
+        elif (self._timer is None and self.state is NetworkState.UNKNOWN
+              and len(self._silent) >= min(SILENT_HOSTS_FOR_SUSPICION, len(self.origins))):
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.grace, self._settle, NetworkState.DOWN)
+
+    def connected(self) -> None:
+        """A TCP connection was made somewhere: the network is up, whatever comes next."""
+        self._settle(NetworkState.UP)
+
+    async def is_up(self) -> bool:
+        """Waits until the question is settled."""
+        await self._settled.wait()
+        return self.state is NetworkState.UP
+
+    async def wait_down(self) -> None:
+        """Returns once the network is found down; never, if it is up."""
+        await self._settled.wait()
+        if self.state is not NetworkState.DOWN:
+            await asyncio.Event().wait()
+
+    def _settle(self, state: NetworkState) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.state is NetworkState.UNKNOWN:
+            self.state = state
+            self._settled.set()
