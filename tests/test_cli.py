@@ -97,3 +97,12 @@ def test_reports_are_byte_identical_across_runs(project):
     cli.main(["run", "--offline", "-q", "--output-dir", "two"])
     for name in ("linkcheck.json", "linkcheck.md"):
         assert (project / "one" / name).read_bytes() == (project / "two" / name).read_bytes()
+
+
+def test_dangling_symlink_in_a_scanned_directory_is_named(project, capsys):
+    write(project, "a.md", "# A\n")
+    (project / "curriculum" / "gone.md").symlink_to(project / "nowhere.md")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN
+    assert "curriculum/gone.md" in capsys.readouterr().err
+    report = json.loads((project / "reports" / "linkcheck.json").read_text())
+    assert [d["file"] for d in report["diagnostics"]] == ["curriculum/gone.md"]

@@ -1,4 +1,4 @@
-"""Configuration: defaults < file < command line; unknown keys and wrong types name the key and file."""
+"""Configuration: defaults < file < command line; bad keys and types name the key and file."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_file_in_root_is_read(tmp_path):
 
 def test_command_line_beats_file(tmp_path):
     path = write(tmp_path, "output_dir: out/\ncheck:\n  timeout: 5\n  per_host: 2\n")
-    config = load_config(str(path), {"output_dir": "cli/", "check.timeout": 9.0, "check.per_host": None})
+    config = load_config(
+        str(path), {"output_dir": "cli/", "check.timeout": 9.0, "check.per_host": None}
+    )
     assert config.output_dir == "cli/"
     assert config.check.timeout == 9.0
     assert config.check.per_host == 2  # None on the command line keeps the file's value
@@ -64,7 +66,10 @@ def test_unknown_nested_key_names_dotted_key(tmp_path):
         ("paths: {a: 1}\n", "paths"),
         ("check:\n  per_host: many\n", "check.per_host"),
         ("check:\n  timeout: true\n", "check.timeout"),
-        ("check:\n  hosts:\n    example.com:\n      headers: [a]\n", "check.hosts.example.com.headers"),
+        (
+            "check:\n  hosts:\n    example.com:\n      headers: [a]\n",
+            "check.hosts.example.com.headers",
+        ),
     ],
 )
 def test_wrong_types_name_the_key(tmp_path, text, key):

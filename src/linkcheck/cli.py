@@ -1,27 +1,37 @@
-"""Thin command line: parse arguments, load config, call the library, map the outcome to an exit code."""
+"""Thin command line: parse arguments, load config, call the library,
+map the outcome to an exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import sys
 import traceback
 from dataclasses import asdict
 from pathlib import Path
 
 from . import __version__
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config, set_in_file
 from .discover import discover
 from .extract import extract_file
+from .fix import fix
 from .models import Severity, Status
 from .pipeline import RunResult, run
-from .report import json_report, markdown
+from .progress import ProgressRenderer
+from .report import github, json_report, markdown, sarif
+from .report.changes import compare, load_baseline
+from .rules import catalog
+from .scope import ChangeScope, changed_since
 
 EXIT_OK = 0
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_NO_NETWORK = 4
+FORMATS = ("markdown", "json", "github", "sarif")  # markdown and json are always written
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,23 +49,102 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run_p = sub.add_parser("run", help="discover, extract, check and report")
-    run_p.add_argument("paths", nargs="*", help="files, directories or globs (default: config paths)")
+    run_p.add_argument(
+        "paths", nargs="*", help="files, directories or globs (default: config paths)"
+    )
     run_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
     run_p.add_argument("--offline", action="store_true", default=None, help="local checks only")
     run_p.add_argument("--output-dir", help="where reports are written (default: reports/)")
     run_p.add_argument("--timeout", type=float, help="per-request timeout in seconds")
     run_p.add_argument("--max-concurrency", type=int, help="requests in flight in all")
     run_p.add_argument("--per-host", type=int, help="requests in flight per host")
+    run_p.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="stop checking after this long; what is left is unverifiable",
+    )
+    private = run_p.add_mutually_exclusive_group()
+    private.add_argument(
+        "--no-private",
+        dest="allow_private",
+        action="store_false",
+        default=None,
+        help="refuse links to private, loopback and link-local addresses",
+    )
+    private.add_argument(
+        "--private-ok",
+        dest="allow_private",
+        action="store_true",
+        help="check links to private addresses too",
+    )
     run_p.add_argument("--strict", action="store_true", help="warnings also fail the run")
+    run_p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the result store (no flakiness delay)",
+    )
+    run_p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="previous JSON report to compare with (default: linkcheck.json in --output-dir)",
+    )
+    run_p.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="judge only files and lines changed since this git revision",
+    )
+    run_p.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT",
+        help="extra output: github (annotations on stdout), sarif; repeatable or "
+        "comma-separated (markdown and json are always written)",
+    )
     run_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    run_p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+    run_p.add_argument(
+        "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
+    )
 
     ext_p = sub.add_parser("extract", help="print every link found, without touching the network")
-    ext_p.add_argument("paths", nargs="*", help="files, directories or globs (default: config paths)")
+    ext_p.add_argument(
+        "paths", nargs="*", help="files, directories or globs (default: config paths)"
+    )
     ext_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
     ext_p.add_argument("--json", action="store_true", help="one JSON object per line")
-    ext_p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+    ext_p.add_argument(
+        "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
+    )
+    _add_rule_commands(sub)
     return parser
+
+
+def _add_rule_commands(sub: argparse._SubParsersAction) -> None:
+    fix_p = sub.add_parser("fix", help="apply fixable findings and print the diff")
+    fix_p.add_argument("paths", nargs="*", help="files, directories or globs (default: config)")
+    fix_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
+    fix_p.add_argument("--dry-run", action="store_true", help="print the diff, change no file")
+    fix_p.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="only this fixable rule (slug or id); repeatable",
+    )
+    fix_p.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="no network: URL rewrites use the result store only",
+    )
+    fix_p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal bugs")
+
+    rules_p = sub.add_parser("rules", help="list the content-quality rules")
+    rules_p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the README's rule table (generated from the registry)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "extract":
             return _extract(args)
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "rules":
+            print(catalog.markdown() if args.markdown else catalog.text(), end="")
+            return EXIT_OK
         return _run(args)
     except ConfigError as exc:
         print(f"linkcheck: error: {exc}", file=sys.stderr)
@@ -83,6 +177,22 @@ def _config(args: argparse.Namespace, **overrides: object) -> Config:
     return load_config(args.config, overrides)
 
 
+def _fix(args: argparse.Namespace) -> int:
+    config = _config(args, offline=args.offline)
+    outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=args.dry_run)
+    for file_fix in outcome.files:
+        sys.stdout.write(file_fix.diff())
+    for note in outcome.notes:
+        print(f"linkcheck: {note}", file=sys.stderr)
+    verb = "would fix" if args.dry_run else "fixed"
+    print(
+        f"linkcheck: {verb} {outcome.edit_count} findings in {len(outcome.files)} files"
+        + (" (dry run: no file changed)" if args.dry_run else ""),
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _extract(args: argparse.Namespace) -> int:
     config = _config(args)
     for path in discover(args.paths or list(config.paths), config.exclude_paths):
@@ -101,6 +211,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    formats = _formats(args.format)
+    scope = changed_since(args.changed_since) if args.changed_since else None
     config = _config(
         args,
         offline=args.offline,
@@ -109,18 +221,67 @@ def _run(args: argparse.Namespace) -> int:
             "check.timeout": args.timeout,
             "check.max_concurrency": args.max_concurrency,
             "check.per_host": args.per_host,
+            "check.deadline": args.deadline,
+            "store.enabled": False if args.no_cache else None,
         },
     )
-    result = run(config, args.paths or None)
-    _write_reports(result, Path(config.output_dir))
+    config = _scoped(config, scope)
+    if args.allow_private is not None:  # the command line beats the PR default
+        config = dataclasses.replace(
+            config, check=dataclasses.replace(config.check, allow_private=args.allow_private)
+        )
+    output_dir = Path(config.output_dir)
+    baseline_file = Path(args.baseline) if args.baseline else output_dir / "linkcheck.json"
+    baseline, baseline_notes = load_baseline(baseline_file, required=args.baseline is not None)
+    progress = None if args.quiet else ProgressRenderer(sys.stderr)
+    result = run(config, args.paths or None, scope=scope, progress=progress)
+    result = dataclasses.replace(
+        result, changes=compare(result, baseline), notes=result.notes + baseline_notes
+    )
+    _write_reports(result, output_dir, formats)
     _print_summary(result)
     return exit_code(result, strict=args.strict)
 
 
-def _write_reports(result: RunResult, output_dir: Path) -> None:
+def _formats(values: list[str] | None) -> set[str]:
+    chosen = {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown:
+        raise ConfigError(
+            f"--format: unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return chosen | {"markdown", "json"}
+
+
+def _scoped(config: Config, scope: ChangeScope | None) -> Config:
+    """A PR run refuses private addresses unless the config file says otherwise."""
+    if scope is None or set_in_file(config, "check.allow_private"):
+        return config
+    return dataclasses.replace(config, check=dataclasses.replace(config.check, allow_private=False))
+
+
+def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None) -> None:
+    formats = formats or {"markdown", "json"}
     output_dir.mkdir(parents=True, exist_ok=True)
+    report = markdown.render(result)
     (output_dir / "linkcheck.json").write_text(json_report.render(result), encoding="utf-8")
-    (output_dir / "linkcheck.md").write_text(markdown.render(result), encoding="utf-8")
+    (output_dir / "linkcheck.md").write_text(report, encoding="utf-8")
+    if "sarif" in formats:
+        (output_dir / "linkcheck.sarif").write_text(sarif.render(result), encoding="utf-8")
+    if "github" in formats:
+        sys.stdout.write(github.render(result, os.environ.get("GITHUB_WORKSPACE")))
+        _append_step_summary(report)
+
+
+def _append_step_summary(report: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as summary:
+            summary.write(github.step_summary(report))
+    except OSError as exc:
+        print(f"linkcheck: {target}: cannot append the step summary: {exc}", file=sys.stderr)
 
 
 def _print_summary(result: RunResult) -> None:
@@ -128,6 +289,8 @@ def _print_summary(result: RunResult) -> None:
         for d in doc.diagnostics:
             where = f"{d.file}:{d.line}" if d.line else d.file
             print(f"{where}: {d.message}", file=sys.stderr)
+    for note in result.notes:
+        print(f"linkcheck: {note}", file=sys.stderr)
     if result.network_down:
         print(
             "linkcheck: no network: no remote host answered; remote links are marked unverifiable",
@@ -139,6 +302,8 @@ def _print_summary(result: RunResult) -> None:
 
 def exit_code(result: RunResult, strict: bool = False) -> int:
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    # Only `broken` fails the job: a `new-failure` waits for the next run (the flakiness policy,
+    # even under --strict) and `unverifiable` is never evidence of a dead link.
     if (
         result.count(Status.BROKEN)
         or any(doc.diagnostics for doc in result.documents)

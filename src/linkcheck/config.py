@@ -53,6 +53,7 @@ class CheckConfig:
     user_agent: str = ""  # empty: the descriptive default
     allow_private: bool = True  # refuse private/loopback/link-local addresses when False
     accept: tuple[int, ...] = ()  # extra status codes treated as ok everywhere
+    trust_env: bool = False  # use HTTP(S)_PROXY, NO_PROXY and netrc from the environment
     hosts: dict[str, HostConfig] = field(default_factory=dict)
 
 
@@ -60,6 +61,7 @@ class CheckConfig:
 class RuleConfig:
     severity: str | None = None  # error, warning, info, off; None keeps the rule's default
     options: dict[str, Any] = field(default_factory=dict)
+    ignore_paths: tuple[str, ...] = ()  # glob patterns of files this rule does not report on
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,17 @@ class StoreConfig:
         default_factory=lambda: {"ok": 86400.0, "redirected": 86400.0, "unverifiable": 21600.0}
     )
     failures_before_broken: int = 2
+
+    def __post_init__(self) -> None:
+        reusable = ("ok", "redirected", "unverifiable")  # broken is never reused
+        unknown = sorted(set(self.max_age) - set(reusable))
+        if unknown:
+            raise ConfigError(
+                f"'store.max_age' has unknown status {', '.join(unknown)} "
+                f"(statuses that may be reused: {', '.join(reusable)})"
+            )
+        if self.failures_before_broken < 1:
+            raise ConfigError("'store.failures_before_broken' must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +117,13 @@ def _compile_one(pattern: str) -> re.Pattern[str]:
 
 
 def load_config(
-    config_file: str | None = None, overrides: dict[str, Any] | None = None, root: Path | None = None
+    config_file: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    root: Path | None = None,
 ) -> Config:
-    """Build the Config: defaults, then the file (explicit, or linkcheck.yml in root), then overrides.
+    """Build the Config: defaults, then the file (explicit or root/linkcheck.yml), then overrides.
 
-    `overrides` holds command-line values by dotted key (`"check.timeout"`); None values are ignored.
+    `overrides` holds command-line values by dotted key (`"check.timeout"`); None is ignored.
     """
     root = root or Path.cwd()
     data: dict[str, Any] = {}
@@ -123,7 +138,25 @@ def load_config(
     config = _build(Config, data, source or "<defaults>", "")
     config = _apply_overrides(config, overrides or {})
     _validate_patterns(config, source or "<command line>")
+    from .rules import validate_rule_config  # the rules import this module: import here
+
+    validate_rule_config(dataclasses.replace(config, source=source))
     return dataclasses.replace(config, source=source)
+
+
+def set_in_file(config: Config, dotted: str) -> bool:
+    """Whether the config file `config` was read from sets `dotted` (e.g. "check.allow_private").
+
+    For defaults that depend on the mode of a run, where "the user chose this" must win.
+    """
+    if config.source is None:
+        return False
+    data: Any = _read_yaml(Path(config.source))
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -156,7 +189,10 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
             known = ", ".join(sorted(names))
             raise ConfigError(f"{source}: unknown key '{dotted}' (known keys here: {known})")
         values[key] = _coerce(hints[key], value, source, dotted)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError as exc:  # a section's own check (__post_init__): name the file
+        raise ConfigError(f"{source}: {exc}") from exc
 
 
 def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
@@ -180,9 +216,7 @@ def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: '{key}' must be a mapping, got {_type_name(value)}")
-        return {
-            str(k): _coerce(args[1], v, source, f"{key}.{k}") for k, v in value.items()
-        }
+        return {str(k): _coerce(args[1], v, source, f"{key}.{k}") for k, v in value.items()}
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
@@ -200,7 +234,9 @@ def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "mapping", list: "list", type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: "mapping", list: "list", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
@@ -210,7 +246,9 @@ def _apply_overrides(config: Config, overrides: dict[str, Any]) -> Config:
         head, _, tail = dotted.partition(".")
         if tail:
             section = getattr(config, head)
-            config = dataclasses.replace(config, **{head: dataclasses.replace(section, **{tail: value})})
+            config = dataclasses.replace(
+                config, **{head: dataclasses.replace(section, **{tail: value})}
+            )
         else:
             config = dataclasses.replace(config, **{head: value})
     return config
@@ -221,4 +259,6 @@ def _validate_patterns(config: Config, source: str) -> None:
         try:
             _compile_one(pattern)
         except re.error as exc:
-            raise ConfigError(f"{source}: 'exclude[{i}]' is not a valid regex ({exc}): {pattern!r}") from exc
+            raise ConfigError(
+                f"{source}: 'exclude[{i}]' is not a valid regex ({exc}): {pattern!r}"
+            ) from exc

@@ -37,11 +37,16 @@ def _expand(raw: str) -> set[str]:
             files.update(
                 _posix(p)
                 for p in candidate.rglob("*")
-                if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file() and not _hidden(p)
+                if p.suffix.lower() in MARKDOWN_SUFFIXES and _readable_kind(p) and not _hidden(p)
             )
         else:
             files.add(_posix(candidate))
     return files
+
+
+def _readable_kind(path: Path) -> bool:
+    # a dangling symlink is kept so that extraction names it; a directory called x.md is not a file
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def _hidden(path: Path) -> bool:

@@ -26,10 +26,15 @@ class Status(StrEnum):
     OK = "ok"
     REDIRECTED = "redirected"  # moved permanently: the curriculum should use the final URL
     BROKEN = "broken"
-    UNVERIFIABLE = "unverifiable"  # could not be verified (bot wall, login, no network): never broken
+    # a remote link failing for fewer consecutive runs than store.failures_before_broken:
+    # reported, but the run does not fail on it (one bad run of a flaky host is not a dead link)
+    NEW_FAILURE = "new-failure"
+    UNVERIFIABLE = (
+        "unverifiable"  # could not be verified (bot wall, login, no network): never broken
+    )
     EXCLUDED = "excluded"  # excluded by configuration
     SKIPPED = "skipped"  # not checkable by design: mailto:, tel:, ...
-    UNCHECKED = "unchecked"  # remote link in an --offline run
+    UNCHECKED = "unchecked"  # remote link in an --offline run, or outside a --changed-since diff
 
 
 class Severity(StrEnum):
@@ -47,7 +52,9 @@ class Link:
     line: int  # 1-based
     column: int  # 1-based, where the link starts in the source line
     url: str  # exactly as written
-    resolved_url: str  # WHATWG-resolved URL for remote links; target path (+#fragment) for local ones
+    resolved_url: (
+        str  # WHATWG-resolved URL for remote links; target path (+#fragment) for local ones
+    )
     text: str
     kind: LinkKind
     section: str  # heading path, " > "-joined; "" above the first heading
@@ -115,6 +122,9 @@ class CheckResult:
     permanent: bool = False  # the redirect chain starts with 301 or 308
     from_cache: bool = False  # the result store answered; nothing was fetched this run
     checked_at: str | None = None  # ISO 8601 UTC; kept out of the report body
+    # from the result store: when the current run of failures began, and its length in runs
+    first_failed_at: str | None = None  # ISO 8601 UTC
+    failed_runs: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .check.local import check_local
 from .config import Config
 from .discover import discover
 from .extract import extract_file
+from .history import Clock, utc_now
 from .models import CheckResult, Document, Finding, Link, Status
-from .rules import apply_rules
+from .progress import ProgressEvent
+from .report.changes import Changes
+from .rules import apply_rules, extra_targets, without_replaced_diagnostics
+from .scope import ChangeScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +28,9 @@ class RunResult:
     offline: bool = False
     network_down: bool = False
     notes: tuple[str, ...] = field(default=())  # run-level messages for the reports
+    changes: Changes | None = None  # against the previous report; set by the CLI before reporting
+    requests_sent: int = 0  # HTTP requests this run (the result store saves the rest)
+    scope: ChangeScope | None = None  # --changed-since: only these lines were judged
 
     @property
     def links(self) -> list[Link]:
@@ -35,29 +43,70 @@ class RunResult:
         return sum(1 for link in self.links if self.result_for(link).status == status)
 
 
-def run(config: Config, paths: list[str] | None = None) -> RunResult:
+def run(
+    config: Config,
+    paths: list[str] | None = None,
+    *,
+    scope: ChangeScope | None = None,
+    clock: Clock = utc_now,
+    transport: object | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> RunResult:
     """Discover, extract, check and apply rules."""
     files = discover(paths or list(config.paths), config.exclude_paths)
+    if scope is not None:
+        files = [f for f in files if scope.touches_file(f)]
     documents = tuple(extract_file(path) for path in files)
     results = check_local(documents)
     remote_targets = sorted(
         {link.resolved_url for doc in documents for link in doc.links if link.is_remote}
     )
     results.update(_classify_without_fetch(remote_targets, config))
+    if scope is not None:
+        results.update(_outside_change(documents, remote_targets, results, scope))
     to_fetch = [t for t in remote_targets if t not in results]
     network_down = False
+    notes: tuple[str, ...] = ()
+    requests_sent = 0
     if config.offline:
         results.update(
             {t: CheckResult(t, Status.UNCHECKED, "not checked (--offline)") for t in to_fetch}
         )
     elif to_fetch:
+        # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
+        wanted = set(to_fetch) | set(results)
+        to_fetch += [t for t in extra_targets(documents, config) if t not in wanted]
         from .check.remote import check_remote
+        from .history import check_with_history
 
-        outcome = asyncio.run(check_remote(to_fetch, config))
+        def fetch(urls: list[str]):
+            return check_remote(urls, config, transport=transport, progress=progress)
+
+        outcome = asyncio.run(check_with_history(to_fetch, config, fetch, clock))
         results.update(outcome.results)
-        network_down = outcome.network_down
+        network_down, notes, requests_sent = (
+            outcome.network_down, outcome.notes, outcome.requests_sent
+        )
     findings = tuple(apply_rules(documents, results, config))
-    return RunResult(documents, results, findings, config.offline, network_down)
+    documents = without_replaced_diagnostics(documents, config)  # each problem reported once
+    return RunResult(
+        documents, results, findings, config.offline, network_down, notes,
+        requests_sent=requests_sent, scope=scope,
+    )
+
+
+def _outside_change(
+    documents: tuple[Document, ...],
+    targets: list[str],
+    decided: dict[str, CheckResult],
+    scope: ChangeScope,
+) -> dict[str, CheckResult]:
+    touched = {link.resolved_url for doc in documents for link in doc.links if scope.touches(link)}
+    return {
+        t: CheckResult(t, Status.UNCHECKED, "outside the change")
+        for t in targets
+        if t not in touched and t not in decided
+    }
 
 
 def _classify_without_fetch(targets: list[str], config: Config) -> dict[str, CheckResult]:
