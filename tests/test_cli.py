@@ -106,3 +106,18 @@ def test_dangling_symlink_in_a_scanned_directory_is_named(project, capsys):
     assert "curriculum/gone.md" in capsys.readouterr().err
     report = json.loads((project / "reports" / "linkcheck.json").read_text())
     assert [d["file"] for d in report["diagnostics"]] == ["curriculum/gone.md"]
+
+
+def test_repeated_runs_reach_a_fixed_point(project):
+    """With the previous report as baseline, an unchanged curriculum reports the same bytes."""
+    write(project, "a.md", "# A\n\n[x](./gone.md) [z](#nope)\n")
+    reports = project / "reports"
+    cli.main(["run", "--offline", "-q"])
+    first = (reports / "linkcheck.md").read_text()
+    assert "### New (2)" in first
+    cli.main(["run", "--offline", "-q"])
+    second = {name: (reports / name).read_bytes() for name in ("linkcheck.json", "linkcheck.md")}
+    assert b"### Still broken (2)" in second["linkcheck.md"]
+    cli.main(["run", "--offline", "-q"])
+    third = {name: (reports / name).read_bytes() for name in ("linkcheck.json", "linkcheck.md")}
+    assert third == second

@@ -1,16 +1,17 @@
 """The change since the last report: new, still broken and fixed problems against a baseline JSON.
 
 A problem is a failing link (broken or new failure) identified by its file and resolved target,
-so moving a line does not make an old problem look new. A problem of the baseline counts as
+so moving a line does not make an old problem look new. Only the result store knows how long a
+remote link has failed; local problems carry no run count, so an unchanged curriculum gives the
+same report run after run. A problem of the baseline counts as
 fixed only when this run looked at its file and either verified the link or found it gone;
 a file outside this run, or a link that could not be verified now, proves nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +53,6 @@ class Baseline:
 
     name: str
     problems: dict[tuple[str, str], dict[str, Any]]  # (file, target) -> link entry
-    # failed runs the previous report counted per problem; for local links, which the result
-    # store does not track, the count is carried from report to report
-    runs: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, tuple[str, ...]]:
@@ -79,19 +77,7 @@ def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, 
     for entry in links:
         if _is_failing_entry(entry):
             problems.setdefault((entry["file"], entry["resolved_url"]), entry)
-    return Baseline(str(path), problems, _runs(data.get("changes"))), ()
-
-
-def _runs(changes: Any) -> dict[tuple[str, str], int]:
-    runs: dict[tuple[str, str], int] = {}
-    if not isinstance(changes, dict):
-        return runs
-    for kind in ("new", "still_broken"):
-        for entry in changes.get(kind) or []:
-            if isinstance(entry, dict) and isinstance(entry.get("failed_runs"), int):
-                key = (entry.get("file"), entry.get("resolved_url"))
-                runs[key] = max(entry["failed_runs"], 1)  # a new problem has failed once
-    return runs
+    return Baseline(str(path), problems), ()
 
 
 def _is_failing_entry(entry: Any) -> bool:
@@ -109,12 +95,8 @@ def compare(run: RunResult, baseline: Baseline | None) -> Changes:
         first.setdefault((link.file, link.resolved_url), link)
     failing = {key: link for key, link in first.items() if _status(run, link) in FAILING}
     before = baseline.problems if baseline else {}
-    new = [_carried(_change(run, link), 0) for key, link in failing.items() if key not in before]
-    still = [
-        _carried(_change(run, link, before[key]), baseline.runs.get(key, 1))
-        for key, link in failing.items()
-        if key in before
-    ]
+    new = [_change(run, link) for key, link in failing.items() if key not in before]
+    still = [_change(run, link, before[key]) for key, link in failing.items() if key in before]
     scanned = {doc.file for doc in run.documents}
     fixed = []
     for key, entry in before.items():
@@ -149,13 +131,6 @@ def _change(run: RunResult, link: Link, previous: dict[str, Any] | None = None) 
         previous_status=str(previous.get("status")) if previous else None,
         since=result.first_failed_at, failed_runs=result.failed_runs,
     )
-
-
-def _carried(change: Change, previous_runs: int) -> Change:
-    """Without stored history (local links, --no-cache), count on from the previous report."""
-    if change.since is not None:
-        return change
-    return dataclasses.replace(change, failed_runs=previous_runs + 1)
 
 
 def _gone(entry: dict[str, Any]) -> Change:

@@ -145,7 +145,7 @@ def _label(status: str) -> str:
 
 
 def _since(change: Change) -> str:
-    """`since DATE, N runs`; local problems have no stored date, only the count of reports."""
+    """`since DATE, N runs` from the result store; other problems only predate the last report."""
     runs = f"{change.failed_runs} run{'s' if change.failed_runs != 1 else ''}"
     if change.since is None:
         return runs if change.failed_runs else "before the last report"
