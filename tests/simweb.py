@@ -38,6 +38,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     delay: float = 0.0  # before the status line
+    close: bool = False  # close the connection once answered
 
 
 def html(title: str, body: str = "") -> bytes:
@@ -56,6 +57,7 @@ class SimWeb:
         self.path_in_flight: Counter[str] = Counter()  # per path, across every host
         self.max_path_in_flight: dict[str, int] = defaultdict(int)  # (the global limit)
         self.bytes_sent: Counter[str] = Counter()
+        self.connections: Counter[str] = Counter()  # per host: keep-alive reuse shows here
         self.port = 0
         self.closed_port = _free_port()  # nothing listens there: connections are refused
         self._loop = asyncio.new_event_loop()
@@ -95,6 +97,7 @@ class SimWeb:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
+        self.connections[host] += 1
         try:
             while await self._one(host, reader, writer):
                 pass
@@ -156,7 +159,7 @@ class SimWeb:
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         await writer.drain()
         self.bytes_sent[key] += len(body)
-        return True
+        return not answer.close
 
     async def _endless(self, writer, key: str) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n"
@@ -224,6 +227,9 @@ def _routes(web: SimWeb) -> dict[str, Callable[[Seen], Answer | str]]:
         "/bomb": lambda s: Answer(200, {"content-type": "text/html", "content-encoding": "gzip"},
                                   _BOMB),
         "/echo": lambda s: ok,
+        # Says it closes, then does; or closes an idle keep-alive connection without a word.
+        "/closing": lambda s: Answer(200, {"connection": "close"}, close=True),
+        "/idle-close": lambda s: Answer(200, close=True),
         "/to-host2": lambda s: Answer(302, {"location": web.url("/echo", 2)}),
         "/busy": lambda s: Answer(200, {"content-type": "application/pdf"}, b"%PDF", delay=0.05),
         "/busy-too": lambda s: Answer(200, {"content-type": "application/pdf"}, b"%", delay=0.05),

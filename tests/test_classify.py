@@ -169,3 +169,14 @@ def test_fragment_verdicts():
     assert on_pdf.status is Status.OK and "not an HTML page" in on_pdf.reason
     gone = classify(Chain(URL, reply(404)), PageRules())
     assert classify_fragment(gone, URL + "#a", "a", reply(404), None).status is Status.BROKEN
+
+
+def test_without_fragments_parsing_stops_once_title_and_heading_are_known():
+    tail = "".join(f'<p id="p{i}">paragraph {i}</p>' for i in range(5000)).encode()
+    body = b"<html><head><title>Not Found</title></head><body><h1>Gone</h1>" + tail
+    full, quick = parse_page(body), parse_page(body, anchors=False)
+    assert (quick.title, quick.heading) == (full.title, full.heading) == ("Not Found", "Gone")
+    assert looks_like_not_found(quick)
+    assert "p4999" in full.anchors and "p4999" not in quick.anchors  # the tail was not parsed
+    late = b"<title>A</title>" + tail + b"<h1>Late heading</h1>"  # no early stop without <h1>
+    assert parse_page(late, anchors=False).heading == "Late heading"

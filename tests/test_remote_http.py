@@ -1,52 +1,73 @@
-"""httpx's exceptions become FailureKinds in one place (http._failure); bodies stay bounded."""
+"""The HTTP layer's small parts: httpcore's exceptions become FailureKinds in one place
+(http._failure), URLs become request targets, bodies stay bounded, cookies follow their rules,
+proxies come from the environment only with trust_env, and an httpx transport can stand in."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import socket
 import ssl
 
+import httpcore
 import httpx
 import pytest
 
-from linkcheck.http import FailureKind, _decoder, _failure, origin_of
+from linkcheck.http import (
+    Clients,
+    ClientSettings,
+    CookieJar,
+    FailureKind,
+    HttpxTransportPool,
+    _decoder,
+    _failure,
+    _netrc_auth,
+    _proxy_for,
+    origin_of,
+    parse_target,
+)
 
 
-def caused(exc: httpx.HTTPError, cause: BaseException) -> httpx.HTTPError:
+def caused(exc: Exception, cause: BaseException) -> Exception:
     try:
         try:
             raise cause
         except BaseException as inner:
             raise exc from inner
-    except httpx.HTTPError as outer:
+    except Exception as outer:
         return outer
 
 
 @pytest.mark.parametrize(
     "exc, kind",
     [
-        (caused(httpx.ConnectError("x"), socket.gaierror(-2, "Name or service not known")),
+        (caused(httpcore.ConnectError("x"), socket.gaierror(-2, "Name or service not known")),
          FailureKind.DNS),
-        (caused(httpx.ConnectError("x"), ConnectionRefusedError(111, "refused")),
+        (caused(httpcore.ConnectError("x"), ConnectionRefusedError(111, "refused")),
          FailureKind.REFUSED),
-        (caused(httpx.ConnectError("x"), ssl.SSLCertVerificationError("bad cert")),
+        (caused(httpcore.ConnectError("x"), ssl.SSLCertVerificationError("bad cert")),
          FailureKind.TLS),
-        (httpx.ConnectError("unreachable"), FailureKind.CONNECT),
-        (httpx.ConnectTimeout("x"), FailureKind.CONNECT_TIMEOUT),
-        (httpx.ReadTimeout("x"), FailureKind.TIMEOUT),
-        (caused(httpx.ReadError("x"), ConnectionResetError(104, "reset")), FailureKind.RESET),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        (httpcore.ConnectError("unreachable"), FailureKind.CONNECT),
+        (httpcore.ProxyError("proxy refused the tunnel"), FailureKind.CONNECT),
+        (httpcore.ConnectTimeout("x"), FailureKind.CONNECT_TIMEOUT),
+        (httpcore.ReadTimeout("x"), FailureKind.TIMEOUT),
+        (httpcore.PoolTimeout("x"), FailureKind.TIMEOUT),
+        (caused(httpcore.ReadError("x"), ConnectionResetError(104, "reset")), FailureKind.RESET),
+        (httpcore.WriteError("broken pipe"), FailureKind.RESET),
+        (httpcore.RemoteProtocolError("Server disconnected without sending a response."),
          FailureKind.RESET),
-        (httpx.RemoteProtocolError("illegal status line"), FailureKind.PROTOCOL),
-        (httpx.UnsupportedProtocol("ftp"), FailureKind.UNSUPPORTED_SCHEME),
+        (httpcore.RemoteProtocolError("illegal status line"), FailureKind.PROTOCOL),
+        (httpcore.LocalProtocolError("Illegal header value b'a\\nb'"), FailureKind.INVALID_URL),
+        (httpcore.UnsupportedProtocol("ftp"), FailureKind.UNSUPPORTED_SCHEME),
     ],
 )
 def test_exceptions_map_to_failure_kinds(exc, kind):
     assert _failure(exc).kind is kind
 
 
-def test_a_read_timeout_says_what_timed_out():
-    assert _failure(httpx.ReadTimeout("")).detail == "no data within the read timeout"
+def test_timeouts_say_what_timed_out():
+    assert _failure(httpcore.ReadTimeout("")).detail == "no data within the read timeout"
+    assert _failure(httpcore.PoolTimeout("")).detail == "no free connection within the timeout"
 
 
 def test_decoding_never_expands_past_the_room_left():
@@ -61,5 +82,99 @@ def test_decoding_never_expands_past_the_room_left():
 def test_origins():
     assert origin_of("https://Example.test/a?b#c") == "https://example.test:443"
     assert origin_of("http://example.test:8080/") == "http://example.test:8080"
+    assert origin_of("http://[::1]:8080/") == "http://[::1]:8080"
     assert origin_of("mailto:someone@example.test") is None
     assert origin_of("https://exa mple.test/") is None
+    assert origin_of("http://[::1/") is None
+
+
+def test_targets_are_what_the_request_line_and_host_header_need():
+    target = parse_target("https://bücher.test/ä b?q=1#frag")
+    assert (target.host, target.port, target.host_header, target.path) == (
+        "xn--bcher-kva.test", 443, "xn--bcher-kva.test", b"/%C3%A4%20b?q=1")
+    ipv6 = parse_target("http://[::1]:8080")
+    assert (ipv6.host, ipv6.host_header, ipv6.path) == ("::1", "[::1]:8080", b"/")
+    assert parse_target("http://a.test:80/x").host_header == "a.test"  # default port left out
+
+
+def test_credentials_in_a_url_go_to_its_own_origin_as_basic_auth():
+    clients = Clients(ClientSettings(1.0, 1.0, allow_private=True))
+    target = parse_target("https://user:p%40ss@a.test/private")
+    request = clients.request("GET", target, {"User-Agent": "ua"}, cookie=None)
+    headers = dict(request.headers)
+    assert headers[b"Authorization"] == b"Basic dXNlcjpwQHNz"  # user:p@ss
+    assert headers[b"Host"] == b"a.test"
+    plain = clients.request("GET", parse_target("https://a.test/"), {}, cookie=None)
+    assert b"Authorization" not in dict(plain.headers)
+
+
+def test_cookies_follow_their_domain_and_change_the_signature():
+    jar = CookieJar()
+    assert jar.signature() == () and jar.header_for("https://a.test/") is None
+    jar.store("https://a.test/login", [(b"Set-Cookie", b"session=1; Path=/"),
+                                       (b"Content-Type", b"text/html")])
+    assert jar.header_for("https://a.test/next") == "session=1"
+    assert jar.header_for("https://other.test/") is None
+    assert jar.signature() == (("a.test", "session", "1"),)
+
+
+def test_proxies_come_from_the_environment_and_no_proxy_is_honoured(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.test")
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    proxy = _proxy_for(parse_target("https://a.test/"))
+    assert proxy is not None and proxy.url.host == b"proxy.test" and proxy.url.port == 3128
+    assert _proxy_for(parse_target("https://internal.test/")) is None
+    assert _proxy_for(parse_target("http://a.test/")) is None  # no HTTP_PROXY set
+
+
+def test_an_httpx_transport_stands_in_with_its_errors_mapped():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "down.test":
+            try:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            except socket.gaierror as exc:
+                raise httpx.ConnectError("no such name", request=request) from exc
+        body = gzip.compress(b"<title>hi</title>")
+        return httpx.Response(200, headers={"content-encoding": "gzip", "x-seen":
+                                            request.headers["host"]}, content=body)
+
+    async def scenario() -> tuple[httpcore.Response, bytes, Exception]:
+        pool = HttpxTransportPool(httpx.MockTransport(handler))
+        clients = Clients(ClientSettings(1.0, 1.0, allow_private=True))
+        response = await pool.handle_async_request(
+            clients.request("GET", parse_target("https://up.test/x"), {}, None))
+        body = b"".join([chunk async for chunk in response.aiter_stream()])
+        try:
+            await pool.handle_async_request(
+                clients.request("GET", parse_target("https://down.test/"), {}, None))
+        except httpcore.ConnectError as exc:
+            return response, body, exc
+        raise AssertionError("no error raised")
+
+    response, body, error = asyncio.run(scenario())
+    assert dict(response.headers)[b"x-seen"] == b"up.test"
+    assert gzip.decompress(body) == b"<title>hi</title>"  # raw, as on the wire
+    assert _failure(error).kind is FailureKind.DNS
+
+
+def test_netrc_credentials_go_only_to_their_own_host_and_only_with_trust_env(tmp_path,
+                                                                            monkeypatch):
+    netrc_file = tmp_path / ".netrc"
+    netrc_file.write_text("machine a.test login user password pw\n")
+    netrc_file.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _netrc_auth.cache_clear()
+    trusting = Clients(ClientSettings(1.0, 1.0, allow_private=True, trust_env=True))
+    plain = Clients(ClientSettings(1.0, 1.0, allow_private=True))
+    try:
+        def auth(clients: Clients, url: str) -> bytes | None:
+            request = clients.request("GET", parse_target(url), {}, cookie=None)
+            return dict(request.headers).get(b"Authorization")
+
+        assert auth(trusting, "https://a.test/x") == b"Basic dXNlcjpwdw=="  # user:pw
+        assert auth(trusting, "https://b.test/x") is None
+        assert auth(plain, "https://a.test/x") is None
+    finally:
+        _netrc_auth.cache_clear()

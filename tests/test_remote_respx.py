@@ -1,4 +1,8 @@
-"""The remote checker with respx: no network, mixed failures, method choice, headers, progress."""
+"""The remote checker with respx: no network, mixed failures, method choice, headers, progress.
+
+Routers go in as `transport=` (an httpx transport): `respx.mock`'s patch of httpcore's own pool
+would not reach linkcheck's per-origin pools, so a test relying on it would go out to the net.
+"""
 
 from __future__ import annotations
 

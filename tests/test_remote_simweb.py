@@ -9,6 +9,7 @@ import pytest
 
 from linkcheck.check.remote import DEFAULT_USER_AGENT, RemoteOutcome, check_remote
 from linkcheck.config import CheckConfig, Config, ConfigError, HostConfig
+from linkcheck.http import Clients, ClientSettings, CookieJar, RequestSpec, fetch
 from linkcheck.models import Status
 
 
@@ -274,3 +275,34 @@ def test_the_run_deadline_marks_what_is_left_unverifiable(simweb):
     assert time.monotonic() - started < 3.0
     assert outcome.results[ok].status is Status.OK
     assert verdict(outcome, hung) == (Status.UNVERIFIABLE, "run deadline reached")
+
+
+def test_connections_are_reused_until_the_server_closes_them(simweb):
+    kept = [simweb.url(f"/ok?k=keep{i}", 3) for i in range(5)]
+    closing = [simweb.url(f"/closing?k=c{i}", 2) for i in range(3)]
+    before = dict(simweb.connections)
+    outcome = check(kept + closing, per_host=1)
+    assert all(r.status is Status.OK for r in outcome.results.values())
+    assert simweb.connections["127.0.0.3"] - before.get("127.0.0.3", 0) == 1  # kept alive
+    assert simweb.connections["127.0.0.2"] - before.get("127.0.0.2", 0) == 3
+
+
+def test_a_connection_the_server_dropped_while_idle_is_not_reused(simweb):
+    first, second = simweb.url("/idle-close?k=i1"), simweb.url("/idle-close?k=i2")
+
+    async def scenario() -> list:
+        clients = Clients(ClientSettings(1.0, 1.0, allow_private=True))
+        try:
+            outcomes = [await fetch(clients, RequestSpec("GET", first, {}, 1024), CookieJar())]
+            await asyncio.sleep(0.2)  # the server closes the idle connection meanwhile
+            outcomes.append(await fetch(clients, RequestSpec("GET", second, {}, 1024),
+                                        CookieJar()))
+            return outcomes
+        finally:
+            await clients.aclose()
+
+    before = simweb.connections["127.0.0.1"]
+    outcomes = asyncio.run(scenario())
+    assert [getattr(o, "status_code", o) for o in outcomes] == [200, 200]
+    assert simweb.connections["127.0.0.1"] - before == 2  # a new one, not the dead one
+    assert len(simweb.seen("/idle-close?k=i")) == 2

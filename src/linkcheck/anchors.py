@@ -54,6 +54,9 @@ class _Collector(HTMLParser):
             self._seen.add(tag)
             self._in = None
 
+    def has_title_and_heading(self) -> bool:
+        return "title" in self._seen and "h1" in self._seen
+
     def handle_data(self, data: str) -> None:
         if self._in == "title":
             self.title.append(data)
@@ -61,11 +64,24 @@ class _Collector(HTMLParser):
             self.heading.append(data)
 
 
-def parse_page(body: bytes, charset: str | None = None) -> PageInfo:
-    """Anchors, title and first heading of an HTML document (or of its first bytes)."""
+_SLICE = 8192  # characters fed at a time when parsing may stop early
+
+
+def parse_page(body: bytes, charset: str | None = None, anchors: bool = True) -> PageInfo:
+    """Anchors, title and first heading of an HTML document (or of its first bytes).
+
+    With `anchors=False` (no fragment to look up) parsing stops once the title and the first
+    heading are known: they usually come early, and the rest of a large page costs far more
+    than the request did. The anchors are then only those seen so far."""
     text = body.decode(charset or "utf-8", errors="replace")
     collector = _Collector()
-    collector.feed(text)
+    if anchors:
+        collector.feed(text)
+    else:
+        for start in range(0, len(text), _SLICE):
+            collector.feed(text[start:start + _SLICE])
+            if collector.has_title_and_heading():
+                break
     collector.close()
     return PageInfo(
         frozenset(collector.anchors),

@@ -44,7 +44,7 @@ class CheckConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 15.0
     deadline: float | None = None  # whole-run limit in seconds
-    max_concurrency: int = 64
+    max_concurrency: int = 128  # lychee's default; politeness is per host (per_host)
     per_host: int = 4
     max_redirects: int = 10
     retries: int = 3

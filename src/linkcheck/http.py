@@ -1,27 +1,38 @@
-"""The HTTP layer: one small httpx client per origin, and httpx's answers as neutral records.
+"""The HTTP layer: one small httpcore connection pool per origin, and answers as neutral records.
 
-This is the only module that imports httpx (or httpcore), so changing the HTTP library is a
+This is the only module that imports httpcore (or httpx), so changing the HTTP library is a
 change here alone. Everything else sees `Reply` (an answer, with a bounded body prefix) or
 `Failure` (no usable answer, with a `FailureKind`).
+
+httpcore is driven directly rather than through httpx: every header is chosen by the caller,
+redirects, cookies and decoding are done here, so httpx's request and response models only
+added cost (about a third of a request's CPU time on a loopback benchmark). For the same reason
+connections are asyncio streams (not anyio's) and each origin's pool is a small one of our own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import email.message
 import functools
 import ipaddress
+import select
 import socket
 import ssl
 import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 import ada_url
 import httpcore
-import httpx
+
+if TYPE_CHECKING:  # imported where used: most runs never meet a cookie, a proxy or .netrc
+    import http.cookiejar
 
 
 class FailureKind(StrEnum):
@@ -84,11 +95,15 @@ class Reply:
 Outcome = Reply | Failure
 
 ERROR_BODY_LIMIT = 16 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Everything httpcore raises for a failed exchange (its exceptions share no base class).
+HTTP_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError,
+               httpcore.UnsupportedProtocol, httpcore.ProxyError)
 
 
 class PrivateAddressError(httpcore.ConnectError):
-    """A host resolved to an address the configuration refuses (httpx passes it on as the
-    cause of its own ConnectError)."""
+    """A host resolved to an address the configuration refuses."""
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -99,8 +114,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """
 
     def __init__(self, allow_private: bool, resolver: Resolver,
-                 on_connected: Callable[[], None] | None = None) -> None:
-        self._inner = httpcore.AnyIOBackend()
+                 on_connected: Callable[[], None] | None = None,
+                 inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or _AsyncioBackend()
         self._allow_private = allow_private
         self._resolver = resolver
         self._on_connected = on_connected  # a TCP connection proves the network is up
@@ -139,8 +155,95 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _AsyncioStream(httpcore.AsyncNetworkStream):
+    """httpcore's network stream on asyncio's own streams.
+
+    httpcore's default (anyio) stream spends more on cancel scopes and attribute lookups than
+    on the reads and writes themselves; this one needs one asyncio.timeout per call.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("no data within the read timeout") from exc
+        except (OSError, ssl.SSLError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                self._writer.write(buffer)
+                await self._writer.drain()
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout("request not sent within the timeout") from exc
+        except (OSError, ssl.SSLError) as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        self._writer.close()  # no wait for the peer: a TLS close_notify is not worth a stall
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError as exc:
+            await self.aclose()
+            raise httpcore.ConnectTimeout("TLS handshake timed out") from exc
+        except (OSError, ssl.SSLError) as exc:  # a refused certificate stays the cause: TLS
+            await self.aclose()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":  # asked of an idle pooled connection: has the server left?
+            return self._reader.at_eof() or _socket_readable(self._writer.get_extra_info("socket"))
+        names = {"ssl_object": "ssl_object", "client_addr": "sockname",
+                 "server_addr": "peername", "socket": "socket"}
+        return self._writer.get_extra_info(names[info]) if info in names else None
+
+
+def _socket_readable(sock: Any) -> bool:
+    if sock is None:
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class _AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """Connects with asyncio.open_connection; errors mapped as httpcore's own backends do."""
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        local = (local_address, 0) if local_address else None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"{host}:{port}: connection timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = writer.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return _AsyncioStream(reader, writer)
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("unix sockets are not checked")
+
+    async def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's retries are off
+        await asyncio.sleep(seconds)
+
+
 class Resolver:
-    """Host name lookups shared by every client of a run: one lookup per name, however many
+    """Host name lookups shared by every pool of a run: one lookup per name, however many
     connections wait for it (the system resolver runs in a few threads; slow names must not
     queue behind each other). A failed lookup is forgotten so that a retry asks again."""
 
@@ -149,6 +252,8 @@ class Resolver:
         self._threads = asyncio.Semaphore(threads)
 
     async def resolve(self, host: str, port: int) -> list[str]:
+        if _is_ip_literal(host):  # nothing to look up: spares a thread per connection
+            return [host]
         key = (host, port)
         lookup = self._lookups.get(key)
         if lookup is None:
@@ -191,6 +296,14 @@ async def _in_daemon_thread(function, *args):
     return await future
 
 
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_private(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
@@ -198,12 +311,50 @@ def _is_private(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-class _NoCookies(httpx.Cookies):
-    """The shared per-origin client keeps no cookies: each check carries its own jar. This also
-    spares httpx's per-response cookiejar work (a fifth of a request's own cost)."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A URL split the way a request needs it, parsed once (the WHATWG parser, as browsers)."""
 
-    def extract_cookies(self, response: httpx.Response) -> None:
+    scheme: str
+    host: str  # what to connect to: an IPv6 address without its brackets
+    port: int
+    origin: str  # scheme://host:port, the key of its pool and of its politeness
+    host_header: str  # host[:port] as the Host header carries it (default port left out)
+    path: bytes  # path and query: what the request line asks for
+    basic_auth: str | None = None  # from user:password@ in the URL, for this origin only
+
+
+@functools.lru_cache(maxsize=16384)  # asked several times per request; parsing is not free
+def parse_target(url: str) -> Target | None:
+    """The parts of an http(s) URL, or None if it is invalid or of another scheme."""
+    try:
+        href = ada_url.normalize_url(url)  # the WHATWG parser: what browsers would refuse
+    except ValueError:
         return None
+    # A normalised URL splits unambiguously (and ada's own accessors cost more than this).
+    parts = urlsplit(href)
+    hostname = parts.hostname
+    if parts.scheme not in _DEFAULT_PORTS or not hostname:
+        return None
+    port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    host_header = parts.netloc.rpartition("@")[2]
+    bracketed = f"[{hostname}]" if ":" in hostname else hostname
+    path = href[len(parts.scheme) + 3 + len(parts.netloc):].partition("#")[0] or "/"
+    return Target(parts.scheme, hostname, port, f"{parts.scheme}://{bracketed}:{port}",
+                  host_header, path.encode("ascii"), _basic_auth(parts.username, parts.password))
+
+
+def _basic_auth(username: str | None, password: str | None) -> str | None:
+    if not username and not password:
+        return None
+    pair = f"{unquote(username or '')}:{unquote(password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+
+def origin_of(url: str) -> str | None:
+    """scheme://host:port of a URL, the key of its pool and of its politeness; None if invalid."""
+    target = parse_target(url)
+    return target.origin if target else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,90 +365,221 @@ class ClientSettings:
     trust_env: bool = False
 
 
+class Pool(Protocol):
+    """What a request is sent through: an httpcore connection pool, or a stand-in for tests."""
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass
 class Clients:
-    """One small AsyncClient per origin, created lazily, all sharing one SSLContext.
-
-    Measured with httpx 0.28: one big shared pool costs several times more CPU per request than
-    small per-host pools, and each client would otherwise load the CA bundle again.
-    """
+    """One small connection pool per origin (an OriginPool), created lazily, all sharing one
+    SSLContext (which loads the CA bundle once), and how requests are built for them."""
 
     settings: ClientSettings
     transport: Any = None  # an httpx transport for tests: used for every origin
-    _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
-    _ssl: ssl.SSLContext | None = None
     on_connected: Callable[[], None] | None = None  # told of every TCP connection made
+    _pools: dict[str, Pool] = field(default_factory=dict)
+    _ssl: ssl.SSLContext | None = None
     _resolver: Resolver = field(default_factory=Resolver)
+    _timeouts: dict[str, float] = field(default_factory=dict)
 
-    def client_for(self, origin: str, connections: int) -> httpx.AsyncClient:
-        client = self._clients.get(origin)
-        if client is None:
-            client = self._clients[origin] = self._new_client(connections)
-        return client
-
-    def _new_client(self, connections: int) -> httpx.AsyncClient:
+    def __post_init__(self) -> None:
         s = self.settings
+        # httpx's Timeout(read, connect=connect): writes and the wait for a connection get the
+        # read timeout. One dict for every request: httpcore only reads it.
+        self._timeouts = {"connect": s.connect_timeout, "read": s.read_timeout,
+                          "write": s.read_timeout, "pool": s.read_timeout}
+        if self.transport is not None:
+            self.transport = HttpxTransportPool(self.transport)
+
+    def pool_for(self, target: Target, connections: int) -> Pool:
+        pool = self._pools.get(target.origin)
+        if pool is None:
+            pool = self._pools[target.origin] = self._new_pool(target, connections)
+        return pool
+
+    def request(self, method: str, target: Target, headers: Mapping[str, str],
+                cookie: str | None) -> httpcore.Request:
+        """Headers as the caller chose them, plus what HTTP/1.1 requires (Host) and what the
+        URL carries (credentials for this origin, the jar's cookies)."""
+        fields = [("Host", target.host_header), *headers.items()]
+        if target.basic_auth is not None:
+            fields.append(("Authorization", target.basic_auth))
+        elif self.settings.trust_env and (netrc_auth := _netrc_auth(target.host)) is not None:
+            fields.append(("Authorization", netrc_auth))
+        if cookie is not None:
+            fields.append(("Cookie", cookie))
+        url = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
+                           port=target.port, target=target.path)
+        return httpcore.Request(method.encode("ascii"), url, headers=fields,
+                                extensions={"timeout": self._timeouts})
+
+    def _new_pool(self, target: Target, connections: int) -> Pool:
+        if self.transport is not None:
+            return self.transport
         if self._ssl is None:
             self._ssl = ssl.create_default_context()
-        transport = self.transport
-        if transport is None and not s.trust_env:
-            transport = self._guarded_transport(connections)
-        # With trust_env, httpx builds its own transports so that HTTP(S)_PROXY applies; the
-        # proxy then resolves names, and the private-address guard cannot see the addresses.
-        client = httpx.AsyncClient(
-            transport=transport,
-            verify=self._ssl,
-            limits=httpx.Limits(max_connections=connections),
-            follow_redirects=False,
-            trust_env=s.trust_env,
-        )
-        client._cookies = _NoCookies()  # the `cookies` setter would copy it into a plain jar
-        return client
-
-    def request(self, method: str, url: str, headers: Mapping[str, str]) -> httpx.Request:
-        """A request built directly: the client's merging of defaults (URL, cookies, headers)
-        costs more than the rest of our bookkeeping, and every header is set here anyway."""
+            self._ssl.set_alpn_protocols(["http/1.1"])
         s = self.settings
-        timeout = httpx.Timeout(s.read_timeout, connect=s.connect_timeout).as_dict()
-        return httpx.Request(method, url, headers=headers, extensions={"timeout": timeout})
-
-    def _guarded_transport(self, connections: int) -> httpx.AsyncHTTPTransport:
-        s = self.settings
-        transport = httpx.AsyncHTTPTransport(verify=self._ssl, trust_env=s.trust_env)
-        # httpx does not expose httpcore's network_backend; the pool is swapped for one that
-        # has it (same settings httpx would use) so every connection goes through the guard.
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=self._ssl,
-            max_connections=connections,
-            max_keepalive_connections=connections,
-            keepalive_expiry=5.0,
-            network_backend=_GuardedBackend(s.allow_private, self._resolver, self.on_connected),
-        )
-        return transport
+        proxy = _proxy_for(target) if s.trust_env else None
+        if proxy is not None:  # through a proxy, the proxy resolves names: no guard
+            return httpcore.AsyncConnectionPool(ssl_context=self._ssl, proxy=proxy,
+                                                max_connections=connections,
+                                                keepalive_expiry=KEEPALIVE_EXPIRY)
+        return OriginPool(self._ssl, _GuardedBackend(s.allow_private, self._resolver,
+                                                     self.on_connected))
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in dict.fromkeys(pools):  # the test stand-in serves every origin: close it once
+            await pool.aclose()
+
+
+KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept for reuse
+
+
+class OriginPool:
+    """Keep-alive HTTP/1.1 connections to one origin, each reused once its answer is read.
+
+    The per-host slots (hosts.py) already bound how many requests run at once on an origin,
+    so this needs none of httpcore's pool machinery (queueing, locks, cancellation shields),
+    which costs about a tenth of a request's CPU time. A connection goes back for reuse only
+    when its exchange ended cleanly; one the server has closed is dropped on the next take.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._ssl = ssl_context
+        self._backend = backend
+        self._idle: list[httpcore.AsyncHTTP11Connection] = []
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        connection = await self._idle_connection() or await self._connect(request)
+        try:
+            response = await connection.handle_async_request(request)
+        except BaseException:
+            await connection.aclose()
+            raise
+        return httpcore.Response(response.status, headers=response.headers,
+                                 content=_Released(response, connection, self._idle),
+                                 extensions=response.extensions)
+
+    async def _idle_connection(self) -> httpcore.AsyncHTTP11Connection | None:
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.is_idle() and not connection.has_expired():
+                return connection
+            await connection.aclose()  # kept too long, or the server has closed it
+        return None
+
+    async def _connect(self, request: httpcore.Request) -> httpcore.AsyncHTTP11Connection:
+        url = request.url
+        host = url.host.decode("ascii")
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        stream = await self._backend.connect_tcp(host, url.port, timeout=timeout)
+        if url.scheme == b"https":  # the certificate is checked against the name in the URL
+            stream = await stream.start_tls(self._ssl, server_hostname=host, timeout=timeout)
+        return httpcore.AsyncHTTP11Connection(url.origin, stream,
+                                              keepalive_expiry=KEEPALIVE_EXPIRY)
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.aclose()
+
+
+class _Released:
+    """A response body that hands its connection back to the pool once closed."""
+
+    def __init__(self, response: httpcore.Response, connection: httpcore.AsyncHTTP11Connection,
+                 idle: list[httpcore.AsyncHTTP11Connection]) -> None:
+        self._response, self._connection, self._idle = response, connection, idle
+
+    def __aiter__(self):
+        return self._response.aiter_stream()
+
+    async def aclose(self) -> None:
+        try:
+            await self._response.aclose()
+        finally:
+            if self._connection.is_idle():
+                self._idle.append(self._connection)
+            else:
+                await self._connection.aclose()
+
+
+def _proxy_for(target: Target) -> httpcore.Proxy | None:
+    """The HTTP(S)_PROXY that applies to a URL (NO_PROXY honoured), as with trust_env in httpx."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(target.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass_environment(target.host, proxies):
+        return None
+    return httpcore.Proxy(proxy if "://" in proxy else f"http://{proxy}")
+
+
+@functools.lru_cache(maxsize=256)  # read once per host, not once per request
+def _netrc_auth(host: str) -> str | None:
+    import netrc
+
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        return None  # no .netrc, or one that cannot be read: no credentials
+    if entry is None:
+        return None
+    login, _, password = entry
+    return "Basic " + base64.b64encode(f"{login}:{password or ''}".encode()).decode("ascii")
 
 
 class CookieJar:
-    """The cookies of one check, kept along its redirect chain (http.cookiejar's domain rules)."""
+    """The cookies of one check, kept along its redirect chain (http.cookiejar's domain rules).
+
+    Most checks never receive a cookie: the jar is made on the first Set-Cookie."""
 
     def __init__(self) -> None:
-        self._cookies = httpx.Cookies()
+        self._jar: http.cookiejar.CookieJar | None = None
 
     def signature(self) -> tuple[tuple[str, str, str], ...]:
         """What the jar holds: a redirect back to a URL is a loop only if this did not change."""
-        return tuple(sorted((c.domain, c.name, c.value or "") for c in self._cookies.jar))
+        if not self._jar:
+            return ()
+        return tuple(sorted((c.domain, c.name, c.value or "") for c in self._jar))
 
-    def _apply(self, request: httpx.Request) -> None:
-        if self._cookies.jar:  # most checks never get a cookie: skip the cookiejar machinery
-            self._cookies.set_cookie_header(request)
+    def header_for(self, url: str) -> str | None:
+        """The Cookie header to send to `url`, if any cookie applies."""
+        if not self._jar:
+            return None
+        import urllib.request
 
-    def _store(self, response: httpx.Response) -> None:
-        if "set-cookie" in response.headers:
-            self._cookies.extract_cookies(response)
+        request = urllib.request.Request(url)
+        self._jar.add_cookie_header(request)
+        return request.get_header("Cookie")
+
+    def store(self, url: str, headers: list[tuple[bytes, bytes]]) -> None:
+        if not any(name.lower() == b"set-cookie" for name, _ in headers):
+            return
+        import http.cookiejar
+        import urllib.request
+
+        if self._jar is None:
+            self._jar = http.cookiejar.CookieJar()
+        self._jar.extract_cookies(_CookieResponse(headers), urllib.request.Request(url))
+
+
+class _CookieResponse:
+    """The one method http.cookiejar asks of a response."""
+
+    def __init__(self, headers: list[tuple[bytes, bytes]]) -> None:
+        self._message = email.message.Message()
+        for name, value in headers:
+            self._message[name.decode("latin-1")] = value.decode("latin-1")
+
+    def info(self) -> email.message.Message:
+        return self._message
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,74 +594,58 @@ class RequestSpec:
     connections: int = 4  # the host's concurrency: the size of its connection pool
 
 
-@functools.lru_cache(maxsize=16384)  # asked several times per request; parsing is not free
-def origin_of(url: str) -> str | None:
-    """scheme://host:port of a URL, the key of its client and of its politeness; None if invalid."""
-    if not ada_url.check_url(url):  # the WHATWG parser: what browsers would refuse
-        return None
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        return None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return None
-    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
-    return f"{parsed.scheme}://{parsed.host}:{port}"
-
-
 async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
     """Send one request (no redirects followed) and read at most `body_limit` decoded bytes."""
-    origin = origin_of(spec.url)
-    if origin is None:
+    target = parse_target(spec.url)
+    if target is None:
         scheme = spec.url.partition(":")[0].lower()
-        if scheme.isalpha() and scheme not in ("http", "https"):
+        if scheme.isalpha() and scheme not in _DEFAULT_PORTS:
             return Failure(FailureKind.UNSUPPORTED_SCHEME, scheme)
         return Failure(FailureKind.INVALID_URL, spec.url)
-    try:
-        client = clients.client_for(origin, spec.connections)
-        request = clients.request(spec.method, spec.url, spec.headers)
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
-        return Failure(FailureKind.INVALID_URL, str(exc))
-    jar._apply(request)
+    request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url))
+    pool = clients.pool_for(target, spec.connections)
     try:
         async with asyncio.timeout(spec.total_timeout):
-            response = await client.send(request, stream=True)
+            response = await pool.handle_async_request(request)
             try:
-                jar._store(response)
-                if spec.method == "HEAD":
-                    await response.aread()  # no body: this ends the exchange, so the
-                    # connection goes back to the pool instead of being closed
+                jar.store(spec.url, response.headers)
+                headers = _header_dict(response.headers)
                 # An error page is read only far enough to recognise a bot challenge.
                 limit = spec.body_limit
-                if not 200 <= response.status_code < 300:
+                if not 200 <= response.status < 300:
                     limit = min(limit, ERROR_BODY_LIMIT)
-                body, truncated, undecodable = await _read_prefix(response, limit)
+                body, truncated, undecodable = await _read_prefix(response, headers, limit)
             finally:
                 await response.aclose()
     except TimeoutError:
         return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
-    except httpx.HTTPError as exc:
+    except HTTP_ERRORS as exc:
         return _failure(exc)
-    headers = {k.lower(): ", ".join(response.headers.get_list(k)) for k in response.headers}
-    return Reply(spec.url, response.status_code, headers, body, truncated, undecodable)
+    return Reply(spec.url, response.status, headers, body, truncated, undecodable)
 
 
-async def _read_prefix(response: httpx.Response, limit: int) -> tuple[bytes, bool, bool]:
+def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
+                       limit: int) -> tuple[bytes, bool, bool]:
     """Read raw bytes and decode them here, so neither side ever passes `limit` (gzip bombs)."""
+    stream: AsyncIterable[bytes] = response.stream  # type: ignore[assignment]
     if limit <= 0:
+        async for _ in stream:  # a HEAD answer has no body: this ends the exchange, so the
+            pass  # connection goes back to the pool instead of being closed
         return b"", False, False
-    try:
-        content = response.content  # already in memory: a response built by a mock transport
-    except httpx.ResponseNotRead:
-        pass
-    else:
-        return content[:limit], len(content) > limit, False
-    decoder = _decoder(response.headers.get("content-encoding", ""))
+    decoder = _decoder(headers.get("content-encoding", ""))
     if decoder is None:
         return b"", True, True
     chunks: list[bytes] = []
     size = raw = 0
-    async for chunk in response.aiter_raw():
+    async for chunk in stream:
         raw += len(chunk)
         data = decoder(chunk, limit - size)
         chunks.append(data)
@@ -389,10 +655,14 @@ async def _read_prefix(response: httpx.Response, limit: int) -> tuple[bytes, boo
     return b"".join(chunks), False, False
 
 
+def _identity(chunk: bytes, room: int) -> bytes:
+    return chunk[:room] if room < len(chunk) else chunk
+
+
 def _decoder(encoding: str):
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
-        return lambda chunk, room: chunk[:room] if room < len(chunk) else chunk
+        return _identity
     if encoding not in ("gzip", "x-gzip", "deflate"):
         return None
     # wbits 47: accept a gzip or zlib header; max_length bounds what one chunk may expand to.
@@ -408,13 +678,14 @@ def _decoder(encoding: str):
 
 
 _TIMEOUT_DETAILS = {
-    httpx.ReadTimeout: "no data within the read timeout",
-    httpx.WriteTimeout: "request not sent within the timeout",
-    httpx.PoolTimeout: "no free connection within the timeout",
+    httpcore.ReadTimeout: "no data within the read timeout",
+    httpcore.WriteTimeout: "request not sent within the timeout",
+    httpcore.PoolTimeout: "no free connection within the timeout",
 }
 
 
-def _failure(exc: httpx.HTTPError) -> Failure:
+def _failure(exc: Exception) -> Failure:
+    """What one of httpcore's exceptions (HTTP_ERRORS) means for the link."""
     chain = _causes(exc)
     cause = chain[-1] if len(chain) > 1 else exc
     detail = str(cause) or str(exc) or type(cause).__name__
@@ -424,35 +695,35 @@ def _failure(exc: httpx.HTTPError) -> Failure:
 
     if caused_by(PrivateAddressError):
         return Failure(FailureKind.PRIVATE_ADDRESS, str(exc))
-    if isinstance(exc, httpx.ConnectTimeout):
+    if isinstance(exc, httpcore.ConnectTimeout):
         return Failure(FailureKind.CONNECT_TIMEOUT, detail)
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpcore.TimeoutException):
         return Failure(FailureKind.TIMEOUT, _TIMEOUT_DETAILS.get(type(exc), detail))
-    if isinstance(exc, (httpx.UnsupportedProtocol,)):
+    if isinstance(exc, httpcore.UnsupportedProtocol):
         return Failure(FailureKind.UNSUPPORTED_SCHEME, detail)
-    if isinstance(exc, httpx.InvalidURL):
-        return Failure(FailureKind.INVALID_URL, detail)
     if caused_by(socket.gaierror):
         return Failure(FailureKind.DNS, detail)
     if caused_by(ssl.SSLError):
         return Failure(FailureKind.TLS, detail)
     if caused_by(ConnectionRefusedError):
         return Failure(FailureKind.REFUSED, detail)
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, (httpcore.ConnectError, httpcore.ProxyError)):
         return Failure(FailureKind.CONNECT, detail)
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+    if isinstance(exc, (httpcore.ReadError, httpcore.WriteError)):
         return Failure(FailureKind.RESET, detail)  # the connection dropped under us
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpcore.RemoteProtocolError):
         if "without sending" in str(exc) or caused_by(ConnectionResetError, BrokenPipeError):
             return Failure(FailureKind.RESET, str(exc))
         return Failure(FailureKind.PROTOCOL, str(exc))
-    if isinstance(exc, (httpx.DecodingError, httpx.ProtocolError)):
+    if isinstance(exc, httpcore.LocalProtocolError):
+        return Failure(FailureKind.INVALID_URL, detail)  # a request h11 refuses to write
+    if isinstance(exc, httpcore.ProtocolError):
         return Failure(FailureKind.PROTOCOL, detail)
     return Failure(FailureKind.CONNECT, detail)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and what led to it: httpx, httpcore and anyio each wrap the OS error."""
+    """The exception and what led to it: httpcore and anyio each wrap the OS error."""
     chain: list[BaseException] = []
     pending: list[BaseException] = [exc]
     while pending:  # both links are followed: wrappers (respx, anyio) keep one or the other
@@ -462,3 +733,46 @@ def _causes(exc: BaseException) -> list[BaseException]:
         chain.append(current)
         pending += [e for e in (current.__cause__, current.__context__) if e is not None]
     return chain
+
+
+class HttpxTransportPool:
+    """An httpx transport (httpx.MockTransport, a respx router) standing in for every pool, so
+    tests can write their fake servers in httpx's terms. httpx is imported only here: a real
+    run never loads it."""
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        import httpx
+
+        url = request.url
+        sent = httpx.Request(
+            request.method.decode(),
+            httpx.URL(scheme=url.scheme.decode(), host=url.host.decode(), port=url.port,
+                      raw_path=url.target),
+            headers=request.headers, extensions=request.extensions,
+        )
+        try:
+            response = await self._transport.handle_async_request(sent)
+        except httpx.TransportError as exc:
+            raise _as_httpcore_error(exc) from exc
+        return httpcore.Response(response.status_code, headers=response.headers.raw,
+                                 content=_raw_body(response))
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+async def _raw_body(response: Any) -> AsyncIterable[bytes]:
+    async for chunk in response.stream:  # as sent: content-encoding still applied
+        yield chunk
+
+
+def _as_httpcore_error(exc: Exception) -> Exception:
+    """httpx's exception as httpcore's class of the same name (httpx mirrors them)."""
+    for cls in type(exc).__mro__:
+        mirrored = getattr(httpcore, cls.__name__, None)
+        if isinstance(mirrored, type) and issubclass(mirrored, HTTP_ERRORS):
+            return mirrored(str(exc))
+    return httpcore.NetworkError(str(exc))

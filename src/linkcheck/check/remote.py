@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 import ada_url
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
@@ -35,6 +34,7 @@ from ..http import (
     RequestSpec,
     fetch,
     origin_of,
+    parse_target,
 )
 from ..models import CheckResult, Hop, Status
 from ..progress import ProgressEvent
@@ -125,6 +125,7 @@ class _RemoteRun:
         self.results: dict[str, CheckResult] = {}
         self.counts: Counter[Status] = Counter()
         self.started = clock()
+        self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
 
     async def check_all(self, pages: dict[str, list[tuple[str, str | None]]]) -> dict:
         grace = min(self.check.connect_timeout, NO_NETWORK_GRACE)
@@ -168,11 +169,12 @@ class _RemoteRun:
         fragments = [f for _, f in targets if f and ignorable_fragment(f, host_name) is None]
         chain = await self.check_chain(page, rules, bool(fragments))
         reply = chain.outcome
-        info = _page_info(reply)
+        info = _page_info(reply, rules, anchors=bool(fragments))
         page_result = classify(chain, rules, info)
         for target, fragment in targets:
             if fragment is None:
-                self._record(replace(page_result, target=target))
+                self._record(page_result if target == page_result.target
+                             else replace(page_result, target=target))
             else:
                 self._record(classify_fragment(page_result, target, fragment, reply, info))
 
@@ -282,6 +284,14 @@ class _RemoteRun:
         return delay
 
     def _headers(self, host: Host | None, browser: bool) -> dict[str, str]:
+        """The headers for a host, built once per host (callers only read them)."""
+        key = (host.origin if host else "", browser)
+        headers = self._header_sets.get(key)
+        if headers is None:
+            headers = self._header_sets[key] = self._new_headers(host, browser)
+        return headers
+
+    def _new_headers(self, host: Host | None, browser: bool) -> dict[str, str]:
         headers = {
             "User-Agent": self.check.user_agent or DEFAULT_USER_AGENT,
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
@@ -311,10 +321,10 @@ class _RemoteRun:
 
 def _wants_body(url: str, rules: PageRules) -> bool:
     """A soft 404 shows in the body of a deep HTML page; other pages are checked with HEAD."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:  # not a URL at all: the request will say so
+    target = parse_target(url)  # parsed once per URL, shared with the request itself
+    if target is None:  # not a URL at all: the request will say so
         return False
+    path = target.path.partition(b"?")[0].decode("ascii")
     deep = path.strip("/") != ""
     return rules.soft_404 and deep and not path.lower().endswith(_NOT_HTML_SUFFIXES)
 
@@ -331,10 +341,14 @@ def _location(outcome: Outcome) -> str | None:
     return None
 
 
-def _page_info(outcome: Outcome) -> PageInfo | None:
-    if isinstance(outcome, Reply) and outcome.is_html and outcome.body:
-        return parse_page(outcome.body)
-    return None
+def _page_info(outcome: Outcome, rules: PageRules, anchors: bool) -> PageInfo | None:
+    """What the page says about itself, parsed only when a verdict can use it: an answer that
+    is ok (soft 404s, fragments), never an error page."""
+    if not isinstance(outcome, Reply) or not outcome.is_html or not outcome.body:
+        return None
+    if not (200 <= outcome.status_code < 300 or outcome.status_code in rules.accept):
+        return None
+    return parse_page(outcome.body, anchors=anchors)
 
 
 def _timeout(host: Host | None, default: float) -> float:

@@ -1,0 +1,93 @@
+"""https:// against a real TLS server on loopback: certificates are verified against the URL's
+host, a trusted certificate gives an answer over a kept-alive connection, an untrusted one is a
+TLS error. The certificate is made by the openssl command for each test module."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkcheck.check.remote import RemoteOutcome, check_remote
+from linkcheck.config import CheckConfig, Config
+from linkcheck.models import Status
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    connections = 0
+
+    def setup(self) -> None:
+        type(self).connections += 1
+        super().setup()
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server asks for
+        body = b"<!doctype html><title>Secure page</title><h1>Secure page</h1>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """(base URL, certificate file) of a TLS server on 127.0.0.1."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def check(urls: list[str]) -> RemoteOutcome:
+    config = Config(check=CheckConfig(timeout=5.0, connect_timeout=2.0, read_timeout=2.0,
+                                      retries=0, per_host=1, allow_private=True))
+    return asyncio.run(check_remote(urls, config))
+
+
+def test_a_trusted_certificate_answers_over_one_kept_alive_connection(tls_server, monkeypatch):
+    base, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the default context trusts it
+    before = _Handler.connections
+    urls = [f"{base}/page/{i}" for i in range(3)]
+    outcome = check(urls)
+    assert [outcome.results[u].status for u in urls] == [Status.OK] * 3
+    assert _Handler.connections - before == 1
+
+
+def test_an_untrusted_certificate_is_a_tls_error(tls_server, monkeypatch):
+    base, _ = tls_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    url = f"{base}/page/untrusted"
+    result = check([url]).results[url]
+    assert result.status is Status.BROKEN
+    assert result.reason.startswith("TLS error: ")
+    assert "certificate verify failed" in result.reason
