@@ -12,19 +12,22 @@ import sys
 import traceback
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, ConfigError, load_config, set_in_file
 from .discover import discover
 from .extract import extract_file
-from .fix import fix
 from .models import Severity, Status
 from .pipeline import RunResult, run
 from .progress import ProgressRenderer
-from .report import github, json_report, markdown, sarif
+from .report import json_report, markdown
 from .report.changes import compare, load_baseline
-from .rules import catalog
-from .scope import ChangeScope, changed_since
+
+# fix, the rule catalog, --changed-since and the github/sarif reports are imported where they
+# are used: start-up is paid on every run, and most runs need none of them
+if TYPE_CHECKING:
+    from .scope import ChangeScope
 
 EXIT_OK = 0
 EXIT_BROKEN = 1
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fix":
             return _fix(args)
         if args.command == "rules":
+            from .rules import catalog
+
             print(catalog.markdown() if args.markdown else catalog.text(), end="")
             return EXIT_OK
         return _run(args)
@@ -178,6 +183,8 @@ def _config(args: argparse.Namespace, **overrides: object) -> Config:
 
 
 def _fix(args: argparse.Namespace) -> int:
+    from .fix import fix
+
     config = _config(args, offline=args.offline)
     outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=args.dry_run)
     for file_fix in outcome.files:
@@ -212,7 +219,11 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     formats = _formats(args.format)
-    scope = changed_since(args.changed_since) if args.changed_since else None
+    scope = None
+    if args.changed_since:
+        from .scope import changed_since
+
+        scope = changed_since(args.changed_since)
     config = _config(
         args,
         offline=args.offline,
@@ -267,8 +278,12 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
     (output_dir / "linkcheck.json").write_text(json_report.render(result), encoding="utf-8")
     (output_dir / "linkcheck.md").write_text(report, encoding="utf-8")
     if "sarif" in formats:
+        from .report import sarif
+
         (output_dir / "linkcheck.sarif").write_text(sarif.render(result), encoding="utf-8")
     if "github" in formats:
+        from .report import github
+
         sys.stdout.write(github.render(result, os.environ.get("GITHUB_WORKSPACE")))
         _append_step_summary(report)
 
@@ -277,6 +292,8 @@ def _append_step_summary(report: str) -> None:
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return
+    from .report import github
+
     try:
         with open(target, "a", encoding="utf-8") as summary:
             summary.write(github.step_summary(report))

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
 from markdown_it.common.utils import normalizeReference, unescapeAll
-from markdown_it.helpers import parseLinkDestination
 from markdown_it.ruler import Ruler
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -28,6 +28,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .autolink import bare_href, match_email, match_url, match_www
+from .destination import parse_link_destination
 from .models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
 from .slug import Slugger
 from .urls import resolve
@@ -38,6 +39,7 @@ LABEL = "linkcheck.label"  # token.meta key: normalised reference label, None fo
 UNDEFINED = "linkcheck.undefined"  # inline token.meta key: [text][label] uses with no definition
 _CURRENT = "linkcheck.inline"  # env key: the inline token being parsed
 _OPEN_BRACKETS = "linkcheck.brackets"  # env key: `[` not yet closed by `]` in that token
+_LAST_LABEL = "linkcheck.label"  # env key: (src, posMax, start, disableNested, end) of a label
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
@@ -48,6 +50,11 @@ def extract_file(path: str) -> Document:
     data, diagnostic = _read_bytes(path)
     if data is None:
         return Document(file=path, diagnostics=(diagnostic,) if diagnostic else ())
+    return extract_bytes(data, path)
+
+
+def extract_bytes(data: bytes, path: str) -> Document:
+    """Extract a file's content already read; decoding problems become Diagnostics."""
     text, diagnostic = _decode(data, path)
     if text is None:
         return Document(file=path, diagnostics=(diagnostic,) if diagnostic else ())
@@ -124,6 +131,7 @@ class _Walker:
     headings: list[tuple[int, str]] = field(default_factory=list)
     slugger: Slugger = field(default_factory=Slugger)
     definitions_by_label: dict[str, ReferenceDefinition] = field(default_factory=dict)
+    code_lines: set[int] = field(default_factory=set)
     _row_cursor: tuple[int, int] = (-1, 0)  # (line, column) just past the last table cell
 
     @property
@@ -145,6 +153,8 @@ class _Walker:
                 self._inline(token)
             elif token.type == "html_block":
                 self._html_block(token)
+            elif token.type in ("fence", "code_block") and token.map:
+                self.code_lines.update(range(token.map[0] + 1, token.map[1] + 1))
 
     def document(self, line_count: int) -> Document:
         unused = tuple(
@@ -162,6 +172,7 @@ class _Walker:
             front_matter=self.front_matter,
             diagnostics=tuple(self.diagnostics),
             line_count=line_count,
+            code_lines=frozenset(self.code_lines),
         )
 
     # -- headings ---------------------------------------------------------------------------
@@ -367,7 +378,7 @@ def _definition_destination(source: str, pos: int) -> str:
     """The destination of a `[label]: dest` definition exactly as written."""
     while pos < len(source) and source[pos] in " \t\n":
         pos += 1
-    result = parseLinkDestination(source, pos, len(source))
+    result = parse_link_destination(source, pos, len(source))
     written = source[pos : result.pos] if result.ok else ""
     return written[1:-1] if written.startswith("<") and written.endswith(">") else written
 
@@ -542,6 +553,13 @@ def _build_parser() -> MarkdownIt:
     # Destinations are read back from the source as written and resolved by urls.resolve,
     # so markdown-it's own percent-encoding and punycoding of hrefs is wasted work.
     md.normalizeLink = lambda url: url
+    # The same destination parsing, minus markdown-it's character-at-a-time loop (a large share
+    # of the parse in link-heavy files); this parser instance only, the module is untouched.
+    md.helpers = SimpleNamespace(
+        parseLinkLabel=_remembered_label,
+        parseLinkDestination=parse_link_destination,
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
     md.use(front_matter_plugin)
     md.core.ruler.at("inline", _core_inline)
     for name in ("link", "image", "autolink", "html_inline"):
@@ -567,13 +585,19 @@ def _core_inline(state: StateCore) -> None:
 
 
 _RECORDED_TYPES = frozenset({"link_open", "image", "html_inline"})
+# Each wrapped rule starts by refusing every position but one character: `[link]`, `![image]`,
+# `<autolink>`, `<html>`.
+_FIRST_CHAR = {"link": "[", "image": "!", "autolink": "<", "html_inline": "<"}
 
 
 def _recording(ruler: Ruler, name: str) -> Callable[[StateInline, bool], bool]:
     """Wrap inline rule `name` to note on its token the span it consumed in the source."""
     original = next(rule.fn for rule in ruler.__rules__ if rule.name == name)
+    first_char = _FIRST_CHAR[name]
 
     def rule(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != first_char:  # the rule's own first test, without the call
+            return False
         start, first_new = state.pos, len(state.tokens)
         if not original(state, silent):
             return False
@@ -596,10 +620,16 @@ def _record_destination(state: StateInline, token: Token, start: int, end: int) 
     src = state.src
     is_image = token.type == "image"
     bracket = start + 1 if is_image else start
-    saved = state.pos
-    # The same label parse the link and image rules made (images may nest links in alt text).
-    label_end = state.md.helpers.parseLinkLabel(state, bracket, not is_image)
-    state.pos = saved
+    # The same label parse the link and image rules made (images may nest links in alt text):
+    # their result when it was the last one made on this source, else made again.
+    known = state.env.get(_LAST_LABEL)
+    asked = (state.posMax, bracket, not is_image)
+    if known is not None and known[0] is src and known[1:4] == asked:
+        label_end = known[4]
+    else:
+        saved = state.pos
+        label_end = state.md.helpers.parseLinkLabel(state, bracket, not is_image)
+        state.pos = saved
     if label_end < 0:  # cannot happen for a token those rules produced; keep their href
         token.meta[DEST], token.meta[LABEL] = token.attrGet("src" if is_image else "href"), None
         return
@@ -614,10 +644,17 @@ def _record_destination(state: StateInline, token: Token, start: int, end: int) 
     token.meta[LABEL] = normalizeReference(label)
 
 
+def _remembered_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's parseLinkLabel, noting its result for `_record_destination`."""
+    end = helpers.parseLinkLabel(state, start, disable_nested)
+    state.env[_LAST_LABEL] = (state.src, state.posMax, start, disable_nested, end)
+    return end
+
+
 def _inline_destination(src: str, pos: int, end: int) -> str:
     while pos < end and src[pos] in " \t\n":
         pos += 1
-    result = parseLinkDestination(src, pos, end)
+    result = parse_link_destination(src, pos, end)
     if not result.ok:
         return ""
     written = src[pos : result.pos]

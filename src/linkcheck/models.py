@@ -99,6 +99,9 @@ class Document:
     front_matter: dict | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     line_count: int = 0
+    # 1-based lines inside fenced or indented code blocks, as extraction parsed them, so rules
+    # need not parse the file again; None when unknown (a Document built by hand)
+    code_lines: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .check.local import check_local
 from .config import Config
 from .discover import discover
-from .extract import extract_file
+from .extract_cache import CACHE_NAME, extract_all
 from .history import Clock, utc_now
 from .models import CheckResult, Document, Finding, Link, Status
 from .progress import ProgressEvent
 from .report.changes import Changes
 from .rules import apply_rules, extra_targets, without_replaced_diagnostics
-from .scope import ChangeScope
+
+if TYPE_CHECKING:  # only named in annotations; offline runs need not import it
+    from .scope import ChangeScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,8 @@ class RunResult:
     changes: Changes | None = None  # against the previous report; set by the CLI before reporting
     requests_sent: int = 0  # HTTP requests this run (the result store saves the rest)
     scope: ChangeScope | None = None  # --changed-since: only these lines were judged
+    # links per status, counted once on first use (reports ask for every status, twice)
+    _counts: dict[Status, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def links(self) -> list[Link]:
@@ -40,7 +46,13 @@ class RunResult:
         return self.results[link.resolved_url]
 
     def count(self, status: Status) -> int:
-        return sum(1 for link in self.links if self.result_for(link).status == status)
+        if not self._counts:
+            results = self.results
+            self._counts.update(
+                Counter(results[link.resolved_url].status for link in self.links)
+            )
+            self._counts.setdefault(status, 0)  # not empty now, even for a run without links
+        return self._counts.get(status, 0)
 
 
 def run(
@@ -56,7 +68,7 @@ def run(
     files = discover(paths or list(config.paths), config.exclude_paths)
     if scope is not None:
         files = [f for f in files if scope.touches_file(f)]
-    documents = tuple(extract_file(path) for path in files)
+    documents = extract_all(files, _extract_cache(config))
     results = check_local(documents)
     remote_targets = sorted(
         {link.resolved_url for doc in documents for link in doc.links if link.is_remote}
@@ -76,6 +88,9 @@ def run(
         # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
         wanted = set(to_fetch) | set(results)
         to_fetch += [t for t in extra_targets(documents, config) if t not in wanted]
+        # imported here: offline runs and start-up need neither the event loop nor httpx
+        import asyncio
+
         from .check.remote import check_remote
         from .history import check_with_history
 
@@ -107,6 +122,11 @@ def _outside_change(
         for t in targets
         if t not in touched and t not in decided
     }
+
+
+def _extract_cache(config: Config) -> Path | None:
+    """Parsed documents are kept beside the result store, and only while it is on."""
+    return Path(config.store.path).with_name(CACHE_NAME) if config.store.enabled else None
 
 
 def _classify_without_fetch(targets: list[str], config: Config) -> dict[str, CheckResult]:

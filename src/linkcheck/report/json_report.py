@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__
 from ..models import CheckResult, Diagnostic, Finding, Link, Status
 from ..pipeline import RunResult
 from .changes import Change, Changes
+from .json_text import dumps_indented
 
 SCHEMA_VERSION = 1
 # Contributor-written values are capped so one hostile line cannot bloat the report.
@@ -132,4 +132,4 @@ def build(run: RunResult) -> dict[str, Any]:
 
 
 def render(run: RunResult) -> str:
-    return json.dumps(build(run), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return dumps_indented(build(run)) + "\n"  # the text json.dumps(indent=2) writes, faster

@@ -82,14 +82,21 @@ def build_context(
     sources: Mapping[str, Source] | None = None,
 ) -> Context:
     if sources is None:
-        sources = {d.file: s for d in documents if (s := Source.read(d.file)) is not None}
+        sources = {
+            d.file: s for d in documents if (s := Source.read(d.file, d.code_lines)) is not None
+        }
+    else:  # the documents were extracted from these texts: their code lines hold
+        code_lines = {d.file: d.code_lines for d in documents if d.code_lines is not None}
+        sources = {
+            file: replace(s, known_code_lines=code_lines[file]) if file in code_lines else s
+            for file, s in sources.items()
+        }
     marks = {file: suppressions(source) for file, source in sources.items()}
     return Context(tuple(documents), results, config, sources, marks)
 
 
 def suppressions(source: Source) -> Suppressions:
-    lines = [source.line(n) for n in range(1, source.line_count + 1)]
-    return parse(lines, source.code_lines, _canonical)
+    return parse(list(source.lines), source.code_lines, _canonical)
 
 
 def enabled_rules(config: Config) -> list[Settings]:

@@ -6,6 +6,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..config import Config
@@ -63,10 +64,23 @@ class Context:
     config: Config
     sources: Mapping[str, Source]
     suppressions: Mapping[str, Suppressions]
+    # url_sites per document, computed once for the several rules that ask
+    _sites: dict[str, tuple[Document, list[UrlSite]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # values several rules derive from the same inputs (resource keys...), by purpose
+    memo: dict[object, dict] = field(default_factory=dict, compare=False, repr=False)
 
     def suppressed(self, rule: Rule, file: str, line: int) -> bool:
         marks = self.suppressions.get(file)
         return marks is not None and marks.covers(line, (rule.slug, rule.id))
+
+    def url_sites(self, document: Document) -> list[UrlSite]:
+        """`url_sites(document)`, shared by the rules of this run (do not mutate the list)."""
+        known = self._sites.get(document.file)
+        if known is None or known[0] is not document:
+            known = self._sites[document.file] = (document, url_sites(document))
+        return known[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,7 @@ _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = " \t\n.,:;!?…-–—*_`'\"“”‘’()[]"
 
 
+@lru_cache(maxsize=1 << 16)  # several rules compare the same texts
 def plain_text(text: str) -> str:
     """Link text compared loosely: case, spacing and edge punctuation do not matter."""
     return _SPACES.sub(" ", text).strip(_EDGE_PUNCTUATION).casefold()
@@ -116,8 +131,13 @@ def plain_text(text: str) -> str:
 
 def text_is_url(link: Link) -> bool:
     """The link's text is its own URL (written with or without the scheme)."""
-    text = plain_text(link.text)
-    candidates = {link.url, link.resolved_url}
+    return _text_is_url(link.text, link.url, link.resolved_url)
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_is_url(text: str, url: str, resolved_url: str) -> bool:
+    text = plain_text(text)
+    candidates = {url, resolved_url}
     bare = {c.casefold().split("://", 1)[-1].rstrip("/") for c in candidates}
     return text in {c.casefold() for c in candidates} or text.rstrip("/") in bare
 

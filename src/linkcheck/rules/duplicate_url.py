@@ -19,6 +19,15 @@ def resource_key(link: Link, results: Mapping[str, CheckResult], follow: bool) -
     return normalise(link.resolved_url)
 
 
+def context_key(context: Context, link: Link, follow: bool) -> str:
+    """`resource_key`, computed once per target for all the rules of a run."""
+    keys = context.memo.setdefault(("resource-key", follow), {})
+    key = keys.get(link.resolved_url)
+    if key is None:
+        key = keys[link.resolved_url] = resource_key(link, context.results, follow)
+    return key
+
+
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     options = settings.options
     groups: dict[str, list[Link]] = defaultdict(list)
@@ -28,7 +37,7 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
                 continue
             if context.suppressed(settings.rule, link.file, link.line):
                 continue  # a suppressed place is an intended repeat: it does not count
-            groups[resource_key(link, context.results, options["follow_redirects"])].append(link)
+            groups[context_key(context, link, options["follow_redirects"])].append(link)
     across = Severity(options["across_files"])
     for links in groups.values():
         if len(links) > 1:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..models import Finding, Link, LinkKind
 from .base import Context, Rule, Settings, places, plain_text, text_is_url
-from .duplicate_url import resource_key
+from .duplicate_url import context_key
 from .non_descriptive_link_text import GENERIC_TEXTS
 
 _WRITTEN_TEXT = (LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.HTML_LINK)
@@ -32,14 +32,15 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
     ]
     follow = settings.options["follow_redirects"]
     by_url: dict[str, list[Link]] = defaultdict(list)
-    by_text: dict[str, list[Link]] = defaultdict(list)
+    by_text: dict[str, list[tuple[Link, str]]] = defaultdict(list)
     for link in links:
-        by_url[resource_key(link, context.results, follow)].append(link)
-        by_text[plain_text(link.text)].append(link)
+        key = context_key(context, link, follow)
+        by_url[key].append(link)
+        by_text[plain_text(link.text)].append((link, key))
     for group in by_url.values():
         yield from _names_for_one_url(group, settings)
-    for group in by_text.values():
-        yield from _urls_for_one_name(group, context, settings)
+    for keyed in by_text.values():
+        yield from _urls_for_one_name(keyed, settings)
 
 
 def _names_for_one_url(group: list[Link], settings: Settings) -> Iterator[Finding]:
@@ -57,17 +58,15 @@ def _names_for_one_url(group: list[Link], settings: Settings) -> Iterator[Findin
             return  # once per resource
 
 
-def _urls_for_one_name(group: list[Link], context: Context, settings: Settings):
-    follow = settings.options["follow_redirects"]
-    keys = {resource_key(link, context.results, follow) for link in group}
+def _urls_for_one_name(keyed: list[tuple[Link, str]], settings: Settings):
+    """`keyed`: the links sharing one text, each with its resource key."""
+    keys = {key for _, key in keyed}
     if len(keys) < 2:
         return
-    group = sorted(group, key=lambda link: (link.file, link.line, link.column))
-    first = group[0]
-    first_key = resource_key(first, context.results, follow)
-    anchor = next(
-        link for link in group if resource_key(link, context.results, follow) != first_key
-    )
+    keyed = sorted(keyed, key=lambda pair: (pair[0].file, pair[0].line, pair[0].column))
+    group = [link for link, _ in keyed]
+    first, first_key = keyed[0]
+    anchor = next(link for link, key in keyed if key != first_key)
     others = [(link.file, link.line) for link in group if link is not anchor]
     yield settings.finding(
         anchor.file, anchor.line, anchor.column,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..models import Finding, Severity, Status
-from .base import Context, Rule, Settings, url_sites
+from .base import Context, Rule, Settings
 from .urls import https_twin
 
 _ANSWERED = (Status.OK, Status.REDIRECTED)
@@ -22,7 +22,7 @@ def targets(context: Context, settings: Settings) -> Iterator[str]:
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     for document in context.documents:
-        for site in url_sites(document):
+        for site in context.url_sites(document):
             twin = https_twin(site.resolved_url)
             if twin is None:
                 continue

@@ -13,12 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import ftfy
-from ftfy.badness import BADNESS_RE, is_bad
-
 from ..models import Finding, Status
 from ..urls import resolve
-from .base import Context, Rule, Settings, url_sites
+from .base import Context, Rule, Settings, UrlSite
 from .source import Source
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
@@ -36,6 +33,11 @@ class Garble:
 
 def garbles(line: str) -> list[Garble]:
     """The garbled spans of one line, ftfy's first, then the legacy-decoding check's."""
+    if line.isascii():  # both checks look for non-ASCII characters only: skip the bulk cheaply
+        return []
+    # imported here: ftfy costs a noticeable share of start-up, and most runs never get here
+    from ftfy.badness import is_bad
+
     found = _ftfy_garbles(line) if is_bad(line) else []
     for match in _NON_ASCII_RUN.finditer(line):
         if any(g.start < match.end() and match.start() < g.end for g in found):
@@ -47,6 +49,9 @@ def garbles(line: str) -> list[Garble]:
 
 
 def _ftfy_garbles(line: str) -> list[Garble]:
+    import ftfy
+    from ftfy.badness import BADNESS_RE
+
     fixed, steps = ftfy.fix_encoding_and_explain(line)
     if fixed == line:
         match = BADNESS_RE.search(line)
@@ -100,28 +105,39 @@ def _lost_lead_bytes(raw: bytes) -> str | None:
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     for document in context.documents:
         source = context.sources.get(document.file)
-        if source is None:
+        # A finding needs non-ASCII text in the file (a URL counts only where it is found in
+        # the text), and locating every URL is not free: skip ASCII files whole.
+        if source is None or source.text.isascii():
             continue
-        urls = _url_spans(source, document)
-        for start, _end, written in urls:
-            if garbles(written):
-                yield _url_finding(context, settings, source, start, written)
-        for number in range(1, source.line_count + 1):
-            if number in source.code_lines:
-                continue
-            line_start = source.offset(number, 1)
-            for garble in garbles(source.line(number)):
-                start, end = line_start + garble.start, line_start + garble.end
-                if not any(u_start <= start and end <= u_end for u_start, u_end, _ in urls):
-                    yield _text_finding(settings, source, number, garble)
+        sites = context.url_sites(document)
+        for site in sites:
+            if garbles(site.url):
+                at = source.locate_url(site.line, site.column, site.url)
+                if at is not None:
+                    yield _url_finding(context, settings, source, at, site.url)
+        yield from _text_findings(settings, source, sites)
 
 
-def _url_spans(source: Source, document) -> list[tuple[int, int, str]]:
+def _text_findings(settings: Settings, source: Source, sites: list[UrlSite]) -> Iterator[Finding]:
+    urls = None  # located on the first garble: most files have none
+    code_lines = source.code_lines
+    for number, line in enumerate(source.lines, start=1):
+        if number in code_lines or line.isascii():
+            continue
+        line_start = source.offset(number, 1)
+        for garble in garbles(line):
+            start, end = line_start + garble.start, line_start + garble.end
+            urls = _url_spans(source, sites) if urls is None else urls
+            if not any(u_start <= start and end <= u_end for u_start, u_end in urls):
+                yield _text_finding(settings, source, number, garble)
+
+
+def _url_spans(source: Source, sites: list[UrlSite]) -> list[tuple[int, int]]:
     spans = []
-    for site in url_sites(document):
+    for site in sites:
         at = source.locate_url(site.line, site.column, site.url)
         if at is not None:
-            spans.append((at, at + len(site.url), site.url))
+            spans.append((at, at + len(site.url)))
     return spans
 
 

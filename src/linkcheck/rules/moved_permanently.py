@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..models import Finding, Status
-from .base import Context, Rule, Settings, url_sites
+from .base import Context, Rule, Settings
 from .urls import with_fragment_of
 
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     for document in context.documents:
-        for site in url_sites(document):
+        for site in context.url_sites(document):
             result = context.results.get(site.resolved_url)
             # Only a redirect the checker followed to an answering page: the fix is verified.
             if not (result and result.status == Status.REDIRECTED and result.final_url):

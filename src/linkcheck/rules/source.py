@@ -8,7 +8,7 @@ original bytes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -25,12 +25,14 @@ _URL_OPENERS = "(<\"'=:"
 class Source:
     file: str
     text: str
+    # the code-block lines extraction found in this same text: saves parsing the file again
+    known_code_lines: frozenset[int] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def read(cls, file: str) -> Source | None:
+    def read(cls, file: str, code_lines: frozenset[int] | None = None) -> Source | None:
         """The file's text, or None when it cannot be read as UTF-8 (extraction reports that)."""
         try:
-            return cls(file, Path(file).read_bytes().decode("utf-8"))
+            return cls(file, Path(file).read_bytes().decode("utf-8"), code_lines)
         except (OSError, UnicodeDecodeError):
             return None
 
@@ -45,13 +47,16 @@ class Source:
         first = len(self.text) - len(self.body)  # a BOM is not part of line 1's columns
         return (first, *(m.end() for m in _LINE_BREAK.finditer(self.text)))
 
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """Every line without its line break (index 0 is line 1)."""
+        return tuple(_LINE_BREAK.split(self.body))
+
     def line(self, number: int) -> str:
         """Line `number` (1-based) without its line break; "" past the end."""
         if not 1 <= number <= len(self.starts):
             return ""
-        start = self.starts[number - 1]
-        match = _LINE_BREAK.search(self.text, start)
-        return self.text[start : match.start() if match else len(self.text)]
+        return self.lines[number - 1]
 
     @property
     def line_count(self) -> int:
@@ -74,6 +79,8 @@ class Source:
     @cached_property
     def code_lines(self) -> frozenset[int]:
         """1-based numbers of the lines inside fenced or indented code blocks."""
+        if self.known_code_lines is not None:
+            return self.known_code_lines
         lines: set[int] = set()
         for token in MarkdownIt("commonmark").parse(self.body):
             if token.type in ("fence", "code_block") and token.map:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..models import Finding
-from .base import Context, Rule, Settings, url_sites
+from .base import Context, Rule, Settings
 from .urls import TRACKING_PARAMS, strip_tracking, tracking_names
 
 
@@ -20,7 +20,7 @@ def stripper(settings: Settings):
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     strip, names_in = stripper(settings)
     for document in context.documents:
-        for site in url_sites(document):
+        for site in context.url_sites(document):
             names = names_in(site.url)
             if not names:
                 continue

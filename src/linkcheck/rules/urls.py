@@ -7,6 +7,7 @@ proposes either keeps the same resource (tracking parameters) or must be verifie
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 # Parameters that only tell the target site where a visitor came from. `ref` is left out on
@@ -95,6 +96,7 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _SLASHES = re.compile(r"/+$")
 
 
+@lru_cache(maxsize=1 << 16)  # duplicate-url and inconsistent-link-text ask for each URL often
 def normalise(url: str) -> str:
     """A comparison key for `url`: the same key means the same resource, by safe rules only.
 

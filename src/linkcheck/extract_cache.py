@@ -1,0 +1,198 @@
+"""Documents extracted by an earlier run, reused while the file and the extractor are unchanged.
+
+Parsing is most of a warm run's fixed cost (the result store answers the network part), so the
+documents are kept next to the result store, in JSON (never pickle: the file may sit in a
+checkout anyone can commit to). An entry is used only when the file's SHA-256, its path as
+discovered, and a fingerprint of the extraction code, the libraries it relies on and Python all
+match; anything unreadable or unexpected in the cache means extracting again, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .extract import extract_bytes, extract_file
+from .models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
+
+CACHE_NAME = "extract-cache.json"
+MAX_ENTRIES = 5000  # files kept; the oldest entries go first
+_FORMAT = 1
+# Modules whose code decides what extraction returns: a change to any of them empties the cache.
+_CODE = ("extract", "autolink", "destination", "urls", "slug", "models", "extract_cache")
+# module -> distribution of the libraries whose behaviour shapes a document
+_LIBRARIES = {
+    "markdown_it": "markdown_it_py", "mdit_py_plugins": "mdit_py_plugins", "ada_url": "ada_url",
+    "yaml": "pyyaml",
+}
+_DOCUMENT_FIELDS = (
+    "file", "links", "anchors", "definitions", "unused_definitions", "undefined_references",
+    "front_matter", "diagnostics", "line_count", "code_lines",
+)
+
+
+def extract_all(files: Iterable[str], cache_file: Path | None) -> tuple[Document, ...]:
+    """Extract every file, reusing `cache_file`'s documents for unchanged files when given."""
+    files = list(files)
+    if cache_file is None or not _cacheable_model():
+        return tuple(extract_file(path) for path in files)
+    fingerprint = _fingerprint()
+    entries = _load(cache_file, fingerprint)
+    documents, fresh = [], {}
+    for path in files:
+        document, entry = _extract_one(path, entries.get(path))
+        documents.append(document)
+        if entry is not None:
+            fresh[path] = entry
+    if any(entries.get(path) is not entry for path, entry in fresh.items()):
+        kept = {p: e for p, e in entries.items() if p not in fresh}
+        _save(cache_file, fingerprint, {**kept, **fresh})
+    return tuple(documents)
+
+
+def _extract_one(path: str, entry: dict | None) -> tuple[Document, dict | None]:
+    """The document, and the cache entry to keep for it (None: not cacheable)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return extract_file(path), None  # the extractor words the diagnostic
+    digest = hashlib.sha256(data).hexdigest()
+    if isinstance(entry, dict) and entry.get("sha256") == digest:
+        try:
+            return _decode(entry["document"]), entry
+        except (KeyError, IndexError, TypeError, ValueError):
+            pass  # a damaged entry: extract again
+    document = extract_bytes(data, path)
+    encoded = _encode(document)
+    return document, ({"sha256": digest, "document": encoded} if encoded else None)
+
+
+# -- the cache file ------------------------------------------------------------------------
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{_FORMAT} {__version__} {sys.version}".encode())
+    for name, distribution in _LIBRARIES.items():
+        digest.update(_library_version(name, distribution).encode())
+    package = Path(__file__).parent
+    for module in _CODE:
+        digest.update((package / f"{module}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _library_version(name: str, distribution: str) -> str:
+    """The installed version, read from the dist-info directory's name beside the package
+    (importlib.metadata would cost more than the whole cached extraction)."""
+    module = sys.modules.get(name)
+    where = Path(getattr(module, "__file__", None) or ".")
+    try:
+        listing = os.listdir(where.parent.parent)
+    except OSError:
+        listing = []
+    found = sorted(
+        entry for entry in listing
+        if entry.lower().startswith(distribution + "-") and entry.endswith(".dist-info")
+    )
+    return f" {name} {getattr(module, '__version__', '')} {where} {found}"
+
+
+def _load(cache_file: Path, fingerprint: str) -> dict[str, dict]:
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return {}
+    entries = data.get("files")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save(cache_file: Path, fingerprint: str, entries: dict[str, dict]) -> None:
+    """Write atomically (a concurrent run reads the old file or the new one, never half);
+    a cache that cannot be written is simply not there next time."""
+    if len(entries) > MAX_ENTRIES:
+        entries = dict(list(entries.items())[-MAX_ENTRIES:])
+    text = json.dumps({"fingerprint": fingerprint, "files": entries}, ensure_ascii=False)
+    # a name of our own rather than mkstemp's, whose 0600 mode would differ from the store's
+    temporary = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "x", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, cache_file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+# -- documents to JSON and back ------------------------------------------------------------
+
+
+def _cacheable_model() -> bool:
+    """Only the Document this module knows how to write: a field added later disables the
+    cache until this module learns it, rather than losing the field."""
+    return tuple(f.name for f in fields(Document)) == _DOCUMENT_FIELDS
+
+
+def _encode(document: Document) -> dict[str, Any] | None:
+    front_matter = document.front_matter
+    if front_matter is not None and not _survives_json(front_matter):
+        return None
+    return {
+        "file": document.file,
+        "links": [_row(link) for link in document.links],
+        "anchors": sorted(document.anchors),
+        "definitions": [_row(d) for d in document.definitions],
+        "unused_definitions": [_row(d) for d in document.unused_definitions],
+        "undefined_references": [_row(link) for link in document.undefined_references],
+        "front_matter": front_matter,
+        "diagnostics": [_row(d) for d in document.diagnostics],
+        "line_count": document.line_count,
+        "code_lines": None if document.code_lines is None else sorted(document.code_lines),
+    }
+
+
+def _survives_json(value: Any) -> bool:
+    """YAML dates, sets, NaN or non-string keys would not come back the same: not cached."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False)) == value
+    except (TypeError, ValueError):
+        return False
+
+
+def _row(record: Any) -> list:
+    return [getattr(record, f.name) for f in fields(record)]
+
+
+_KINDS = {kind.value: kind for kind in LinkKind}
+_KIND_AT = [f.name for f in fields(Link)].index("kind")
+
+
+def _link(row: list) -> Link:
+    kind = _KINDS[row[_KIND_AT]]
+    return Link(*row[:_KIND_AT], kind, *row[_KIND_AT + 1 :])
+
+
+def _decode(data: dict[str, Any]) -> Document:
+    code_lines = data["code_lines"]
+    return Document(
+        file=data["file"],
+        links=tuple(_link(row) for row in data["links"]),
+        anchors=frozenset(data["anchors"]),
+        definitions=tuple(ReferenceDefinition(*row) for row in data["definitions"]),
+        unused_definitions=tuple(ReferenceDefinition(*row) for row in data["unused_definitions"]),
+        undefined_references=tuple(_link(row) for row in data["undefined_references"]),
+        front_matter=data["front_matter"],
+        diagnostics=tuple(Diagnostic(*row) for row in data["diagnostics"]),
+        line_count=data["line_count"],
+        code_lines=None if code_lines is None else frozenset(code_lines),
+    )

@@ -1,0 +1,95 @@
+"""Documents reused from an earlier run must equal a fresh extraction, and only then be reused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkcheck import extract_cache
+from linkcheck.extract import extract_file
+from linkcheck.extract_cache import extract_all
+
+PAGE = """---
+title: Page
+links:
+  - https://front.test/a
+---
+# Title
+
+See [docs](https://x.test/docs "t") and <https://y.test/> or https://z.test/bare.
+
+```md
+[in code](https://code.test/)
+```
+
+[ref][r] ![img](./pic.png) <a href="https://html.test/">html</a>
+
+[r]: https://ref.test/
+[unused]: https://unused.test/
+"""
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "b.md").write_text("# B\n\n[a](a.md#title) [bad][nope]\n", encoding="utf-8")
+    return ["a.md", "b.md"]
+
+
+def _no_parsing(monkeypatch):
+    def refuse(data, path):
+        raise AssertionError(f"{path} was parsed again")
+
+    monkeypatch.setattr(extract_cache, "extract_bytes", refuse)
+
+
+def test_second_run_reuses_documents_equal_to_a_fresh_extraction(files, tmp_path, monkeypatch):
+    cache = tmp_path / ".linkcheck" / "extract-cache.json"
+    first = extract_all(files, cache)
+    assert cache.is_file()
+    _no_parsing(monkeypatch)
+    second = extract_all(files, cache)
+    fresh = tuple(extract_file(f) for f in files)
+    assert first == second == fresh
+    assert second[0].code_lines == fresh[0].code_lines and second[0].code_lines
+    assert second[0].front_matter == {"title": "Page", "links": ["https://front.test/a"]}
+
+
+def test_a_changed_file_is_extracted_again(files, tmp_path):
+    cache = tmp_path / "extract-cache.json"
+    extract_all(files, cache)
+    (tmp_path / "b.md").write_text("# B\n\n[new](https://new.test/)\n", encoding="utf-8")
+    documents = extract_all(files, cache)
+    assert [link.url for link in documents[1].links] == ["https://new.test/"]
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(files, tmp_path):
+    cache = tmp_path / "extract-cache.json"
+    fresh = tuple(extract_file(f) for f in files)
+    for content in ("not json", "[]", json.dumps({"fingerprint": "other", "files": {}})):
+        cache.write_text(content, encoding="utf-8")
+        assert extract_all(files, cache) == fresh
+    extract_all(files, cache)
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["files"]["a.md"]["document"]["links"][0] = ["too", "short"]
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    assert extract_all(files, cache) == fresh
+
+
+def test_front_matter_json_cannot_hold_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.md").write_text("---\nupdated: 2024-01-02\n---\n# D\n", encoding="utf-8")
+    cache = tmp_path / "extract-cache.json"
+    first = extract_all(["d.md"], cache)
+    assert str(first[0].front_matter["updated"]) == "2024-01-02"
+    assert extract_all(["d.md"], cache) == first  # extracted again, the date intact
+    assert not cache.exists() or "d.md" not in json.loads(cache.read_text())["files"]
+
+
+def test_unreadable_files_keep_their_diagnostic(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir.md").mkdir()
+    [document] = extract_all(["dir.md"], tmp_path / "extract-cache.json")
+    assert [d.code for d in document.diagnostics] == ["unreadable"]
