@@ -121,3 +121,11 @@ def test_repeated_runs_reach_a_fixed_point(project):
     cli.main(["run", "--offline", "-q"])
     third = {name: (reports / name).read_bytes() for name in ("linkcheck.json", "linkcheck.md")}
     assert third == second
+
+
+def test_summary_names_counts_and_findings(project, capsys):
+    write(project, "a.md", "# A\n\nSee https://example.test/page and [gone](./gone.md).\n")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN
+    err = capsys.readouterr().err
+    assert "2 links in 1 files (broken: 1, unchecked: 1)" in err
+    assert "1 content findings (warning: 1)" in err

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import traceback
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -315,6 +316,10 @@ def _print_summary(result: RunResult) -> None:
         )
     counts = ", ".join(f"{s}: {result.count(s)}" for s in Status if result.count(s))
     print(f"{len(result.links)} links in {len(result.documents)} files ({counts})", file=sys.stderr)
+    if result.findings:
+        by_severity = Counter(str(f.severity) for f in result.findings)
+        detail = ", ".join(f"{s}: {by_severity[s]}" for s in Severity if by_severity[s])
+        print(f"{len(result.findings)} content findings ({detail})", file=sys.stderr)
 
 
 def exit_code(result: RunResult, strict: bool = False) -> int:
