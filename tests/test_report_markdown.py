@@ -165,3 +165,17 @@ def test_a_file_outside_the_run_is_not_reported_fixed(tmp_path):
     baseline, _ = load_baseline(previous)
     changes = compare(run_of([link("https://x.test/b")], {}), baseline)
     assert changes.fixed == () and changes.new == ()
+
+
+def test_no_network_is_said_once_not_on_every_link():
+    links = [link("https://x.test/a"), link("https://x.test/b", 2)]
+    results = {
+        "https://x.test/a": CheckResult("https://x.test/a", Status.UNVERIFIABLE, "no network"),
+        "https://x.test/b": CheckResult("https://x.test/b", Status.UNVERIFIABLE, "login required"),
+    }
+    docs = (Document("curriculum/a.md", tuple(links)),)
+    text = markdown.render(RunResult(docs, results, network_down=True))
+    assert text.count("No network") == 1
+    assert "https://x.test/b" in text and "login required" in text
+    assert "https://x.test/a" not in text  # counted in the totals, not listed
+    assert "| unverifiable | 2 |" in text

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .anchors import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
 from .http import Failure, FailureKind, Outcome, Reply
-from .models import CheckResult, Hop, Status
+from .models import NO_NETWORK_REASON, CheckResult, Hop, Status
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -26,7 +26,7 @@ _FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
     FailureKind.UNSUPPORTED_SCHEME: (Status.BROKEN, "unsupported scheme"),
     # Readers cannot reach a private address either: for a published curriculum it is a mistake.
     FailureKind.PRIVATE_ADDRESS: (Status.BROKEN, "private address refused"),
-    FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, "no network"),
+    FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, NO_NETWORK_REASON),
     FailureKind.DEADLINE: (Status.UNVERIFIABLE, "run deadline reached"),
 }
 _WITH_DETAIL = frozenset({FailureKind.TLS, FailureKind.PROTOCOL, FailureKind.INVALID_URL,

@@ -37,6 +37,9 @@ class Status(StrEnum):
     UNCHECKED = "unchecked"  # remote link in an --offline run, or outside a --changed-since diff
 
 
+NO_NETWORK_REASON = "no network"  # the reason of every remote verdict in a run with no network
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

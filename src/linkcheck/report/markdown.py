@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..models import Finding, Link, Status
+from ..models import NO_NETWORK_REASON, CheckResult, Finding, Link, Status
 from ..pipeline import RunResult
 from ..rules import find_rule
 from .changes import Change, Changes
@@ -209,7 +209,7 @@ def _problems_by_file(run: RunResult) -> list[str]:
     """Problems as the curriculum reads: by file, then by section heading, in line order."""
     lines: list[str] = []
     for file, links in _links_by_file(run).items():
-        problems = [k for k in links if run.result_for(k).status in PROBLEM_STATUSES]
+        problems = [k for k in links if _listed(run.result_for(k))]
         if not problems:
             continue
         if not lines:
@@ -224,6 +224,11 @@ def _problems_by_file(run: RunResult) -> list[str]:
                       "| ---: | --- | --- | --- | --- |"]
             lines += [_problem_row(run, link) for link in section_links]
     return lines
+
+
+def _listed(result: CheckResult) -> bool:
+    """A problem row, except "no network": the banner says it once instead of on every link."""
+    return result.status in PROBLEM_STATUSES and result.reason != NO_NETWORK_REASON
 
 
 def _problem_row(run: RunResult, link: Link) -> str:
