@@ -179,3 +179,17 @@ def test_no_network_is_said_once_not_on_every_link():
     assert "https://x.test/b" in text and "login required" in text
     assert "https://x.test/a" not in text  # counted in the totals, not listed
     assert "| unverifiable | 2 |" in text
+
+
+def test_no_network_links_get_no_annotation_or_sarif_result():
+    from linkcheck.report import github, sarif
+
+    links = [link("https://x.test/a"), link("https://x.test/b", 2)]
+    results = {
+        "https://x.test/a": CheckResult("https://x.test/a", Status.UNVERIFIABLE, "no network"),
+        "https://x.test/b": CheckResult("https://x.test/b", Status.UNVERIFIABLE, "login required"),
+    }
+    run = RunResult((Document("curriculum/a.md", tuple(links)),), results, network_down=True)
+    assert [a.line for a in github.annotations(run)] == [2]
+    sarif_results = json.loads(sarif.render(run))["runs"][0]["results"]
+    assert len(sarif_results) == 1 and "login required" in sarif_results[0]["message"]["text"]

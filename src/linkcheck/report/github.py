@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..models import Severity, Status
 from ..pipeline import RunResult
+from . import said_once
 from .json_report import sorted_links
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a larger summary for one step
@@ -62,7 +63,7 @@ def annotations(run: RunResult) -> list[Annotation]:
             found.append(Annotation("error", d.file, d.line, None, "Input problem", d.message))
     for link in sorted_links(run):
         result = run.result_for(link)
-        if result.status not in _LINK_ANNOTATIONS:
+        if result.status not in _LINK_ANNOTATIONS or said_once(result):
             continue
         level, title = _LINK_ANNOTATIONS[result.status]
         message = f"{link.url}: {result.reason}"

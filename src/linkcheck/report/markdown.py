@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..models import NO_NETWORK_REASON, CheckResult, Finding, Link, Status
+from ..models import CheckResult, Finding, Link, Status
 from ..pipeline import RunResult
 from ..rules import find_rule
+from . import said_once
 from .changes import Change, Changes
 from .json_report import sorted_links
 
@@ -227,8 +228,7 @@ def _problems_by_file(run: RunResult) -> list[str]:
 
 
 def _listed(result: CheckResult) -> bool:
-    """A problem row, except "no network": the banner says it once instead of on every link."""
-    return result.status in PROBLEM_STATUSES and result.reason != NO_NETWORK_REASON
+    return result.status in PROBLEM_STATUSES and not said_once(result)
 
 
 def _problem_row(run: RunResult, link: Link) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..models import Severity, Status
 from ..pipeline import RunResult
+from . import said_once
 from .json_report import sorted_links
 
 SARIF_VERSION = "2.1.0"
@@ -71,7 +72,7 @@ def _link_results(run: RunResult) -> list[dict[str, Any]]:
     results = []
     for link in sorted_links(run):
         check = run.result_for(link)
-        if check.status not in LINK_RULES:
+        if check.status not in LINK_RULES or said_once(check):
             continue
         rule_id, _, level, _ = LINK_RULES[check.status]
         message = f"{link.url}: {check.reason}"
