@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+CROWD_LIMIT = 2  # requests in flight on one host before /crowded answers 429
 _BOMB = gzip.compress(b"\0" * (16 * 1024 * 1024), compresslevel=9)  # ~16 KiB on the wire
 
 
@@ -182,6 +183,11 @@ def _routes(web: SimWeb) -> dict[str, Callable[[Seen], Answer | str]]:
     def http_date(seconds: float) -> str:
         return email.utils.formatdate(time.time() + seconds, usegmt=True)
 
+    def crowded(seen: Seen) -> Answer:  # a host that serves only CROWD_LIMIT requests at once
+        if web.in_flight[f"{seen.host}/crowded"] > CROWD_LIMIT:
+            return Answer(429, {"retry-after": "1"})
+        return Answer(200, {"content-type": "application/pdf"}, b"%PDF", delay=0.05)
+
     return {
         "/": lambda s: Answer(200, {"content-type": "text/html"}, html("Home")),
         "/ok": lambda s: ok,
@@ -232,6 +238,7 @@ def _routes(web: SimWeb) -> dict[str, Callable[[Seen], Answer | str]]:
         "/idle-close": lambda s: Answer(200, close=True),
         "/to-host2": lambda s: Answer(302, {"location": web.url("/echo", 2)}),
         "/busy": lambda s: Answer(200, {"content-type": "application/pdf"}, b"%PDF", delay=0.05),
+        "/crowded": crowded,
         "/busy-too": lambda s: Answer(200, {"content-type": "application/pdf"}, b"%", delay=0.05),
     }
 

@@ -1,6 +1,7 @@
 """The HTTP layer's small parts: httpcore's exceptions become FailureKinds in one place
 (http._failure), URLs become request targets, bodies stay bounded, cookies follow their rules,
-proxies come from the environment only with trust_env, and an httpx transport can stand in."""
+proxies come from the environment only with trust_env, and an httpx transport can stand in;
+and each host's concurrency halves after a 429 and grows back slowly (hosts.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import httpcore
 import httpx
 import pytest
 
+from linkcheck.config import CheckConfig
+from linkcheck.hosts import ConcurrencyLimit, Hosts
 from linkcheck.http import (
     Clients,
     ClientSettings,
@@ -178,3 +181,138 @@ def test_netrc_credentials_go_only_to_their_own_host_and_only_with_trust_env(tmp
         assert auth(plain, "https://a.test/x") is None
     finally:
         _netrc_auth.cache_clear()
+
+
+def test_a_complaint_halves_the_limit_once_per_backoff_and_never_below_one():
+    limit = ConcurrencyLimit(8)
+    assert limit.overloaded(now=0.0, until=1.0) and limit.limit == 4
+    assert not limit.overloaded(now=0.5, until=1.5)  # sent before the cut: nothing new
+    assert limit.limit == 4
+    assert limit.overloaded(now=1.0, until=2.0) and limit.limit == 2
+    for now in (2.0, 3.0, 4.0):
+        limit.overloaded(now, now + 1)
+    assert limit.limit == 1
+
+
+def test_answers_raise_the_limit_slowly_and_never_past_the_configured_one():
+    limit = ConcurrencyLimit(3, limit=1)
+    grown = [limit.succeeded() for _ in range(3)]
+    assert grown == [True, False, True] and limit.limit == 3  # one more per `limit` answers
+    assert not any(limit.succeeded() for _ in range(50)) and limit.limit == 3
+
+
+def test_the_limit_that_drew_a_complaint_is_probed_only_after_a_long_calm():
+    limit = ConcurrencyLimit(8, limit=6)
+    limit.overloaded(now=0.0, until=1.0)  # at 6: down to 3
+    assert sum(limit.succeeded() for _ in range(3 + 4)) == 2 and limit.limit == 5
+    assert sum(limit.succeeded() for _ in range(5 * ConcurrencyLimit.PROBE_RUNS - 1)) == 0
+    assert limit.succeeded() and limit.limit == 6
+    limit.successes = 5  # a complaint wipes out the run of answers
+    limit.overloaded(now=9.0, until=10.0)
+    assert limit.successes == 0 and limit.limit == 3
+
+
+class SteppedClock:
+    def __init__(self) -> None:
+        self.time = 100.0
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.time += seconds
+        await asyncio.sleep(0)
+
+
+def test_after_a_429_fewer_requests_start_and_none_before_the_backoff_ends():
+    clock = SteppedClock()
+    hosts = Hosts(CheckConfig(per_host=4), None, clock.now, clock.sleep)
+    host = hosts.get("https://crowded.test/")
+    assert host is not None
+    started: list[float] = []
+    in_flight = [0, 0]  # now, most
+
+    async def request(release: asyncio.Event) -> None:
+        async with hosts.slot(host):
+            started.append(clock.now())
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            await release.wait()
+            in_flight[0] -= 1
+
+    async def scenario() -> None:
+        first = asyncio.Event()
+        burst = [asyncio.create_task(request(first)) for _ in range(4)]
+        await asyncio.sleep(0)
+        hosts.back_off(host, 2.0)  # one of the four got a 429
+        first.set()
+        await asyncio.gather(*burst)
+        in_flight[1] = 0
+        later = asyncio.Event()
+        after = [asyncio.create_task(request(later)) for _ in range(4)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert in_flight[0] == 2  # the halved limit
+        later.set()
+        await asyncio.gather(*after)
+
+    asyncio.run(scenario())
+    assert started[:4] == [100.0] * 4
+    assert all(t >= 102.0 for t in started[4:])
+    assert in_flight[1] == 2
+    assert host.slots.limit.limit == 3  # two answers at 2 in flight earn one more place
+
+
+def test_a_backoff_that_begins_while_waiting_for_a_global_place_is_waited_out():
+    clock = SteppedClock()
+    hosts = Hosts(CheckConfig(per_host=2, max_concurrency=1), None, clock.now, clock.sleep)
+    busy, waiting = hosts.get("https://a.test/"), hosts.get("https://b.test/")
+    assert busy is not None and waiting is not None
+    started: list[float] = []
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+
+        async def hold() -> None:
+            async with hosts.slot(busy):
+                await release.wait()
+
+        async def wait_turn() -> None:
+            async with hosts.slot(waiting):
+                started.append(clock.now())
+
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0)
+        waiter = asyncio.create_task(wait_turn())
+        await asyncio.sleep(0)  # it holds its host's slot and waits for the global one
+        hosts.back_off(waiting, 3.0)
+        release.set()
+        await asyncio.gather(holder, waiter)
+
+    asyncio.run(scenario())
+    assert started == [103.0]
+
+
+def test_a_request_cancelled_while_waiting_for_its_host_gives_no_place_away():
+    hosts = Hosts(CheckConfig(per_host=1), None, lambda: 0.0, asyncio.sleep)
+    host = hosts.get("https://one.test/")
+    assert host is not None
+
+    async def scenario() -> int:
+        release = asyncio.Event()
+
+        async def hold() -> None:
+            async with hosts.slot(host):
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0)
+        queued = asyncio.create_task(hold())
+        await asyncio.sleep(0)
+        queued.cancel()
+        release.set()
+        await holder
+        await asyncio.gather(queued, return_exceptions=True)
+        return host.slots.in_flight
+
+    assert asyncio.run(scenario()) == 0

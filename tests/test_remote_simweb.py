@@ -306,3 +306,15 @@ def test_a_connection_the_server_dropped_while_idle_is_not_reused(simweb):
     assert [getattr(o, "status_code", o) for o in outcomes] == [200, 200]
     assert simweb.connections["127.0.0.1"] - before == 2  # a new one, not the dead one
     assert len(simweb.seen("/idle-close?k=i")) == 2
+
+
+def test_a_host_that_answers_429_when_crowded_gets_fewer_requests_at_once(simweb):
+    """Sending as many requests again after a 429 draws as many 429s again, and links run out
+    of retries; halving the host's concurrency on a 429 lets every link through."""
+    urls = [simweb.url(f"/crowded?k=aimd{i}", 3) for i in range(24)]
+    started = time.monotonic()
+    outcome = check(urls, per_host=8, retries=2)
+    assert time.monotonic() - started < 10
+    assert [outcome.results[u].status for u in urls] == [Status.OK] * len(urls)
+    rejected = len(simweb.seen("/crowded?k=aimd")) - len(urls)  # each 429 cost one more request
+    assert 0 < rejected <= 12  # the first burst, and a probe or two above the limit

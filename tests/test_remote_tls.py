@@ -5,6 +5,7 @@ TLS error. The certificate is made by the openssl command for each test module."
 from __future__ import annotations
 
 import asyncio
+import gc
 import http.server
 import shutil
 import ssl
@@ -17,6 +18,15 @@ import pytest
 
 from linkcheck.check.remote import RemoteOutcome, check_remote
 from linkcheck.config import CheckConfig, Config
+from linkcheck.http import (
+    Clients,
+    ClientSettings,
+    CookieJar,
+    Failure,
+    FailureKind,
+    RequestSpec,
+    fetch,
+)
 from linkcheck.models import Status
 
 
@@ -91,3 +101,68 @@ def test_an_untrusted_certificate_is_a_tls_error(tls_server, monkeypatch):
     assert result.status is Status.BROKEN
     assert result.reason.startswith("TLS error: ")
     assert "certificate verify failed" in result.reason
+
+
+async def _plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """What a plain-HTTP port says to a TLS hello: a 400, then it hangs up."""
+    try:
+        await reader.read(1024)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+    except ConnectionError:
+        pass
+    writer.close()
+
+
+async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.close()
+
+
+async def _garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"\x15\x03\x03\x00\x02garbage that is no TLS record at all")
+    try:
+        await writer.drain()
+    except ConnectionError:
+        pass
+    writer.close()
+
+
+def _live(cls: type) -> list:
+    return [o for o in gc.get_objects() if isinstance(o, cls)]
+
+
+def test_failed_handshakes_leave_no_protocol_buffer_or_socket_behind():
+    """Each failed handshake used to keep its SSL protocol (and 256 KiB buffer) in a reference
+    cycle that only a full garbage collection freed: with the collector off, nothing may stay."""
+    probes_per_server = 100
+
+    async def scenario() -> list:
+        servers = [await asyncio.start_server(handler, "127.0.0.1", 0)
+                   for handler in (_plain_http, _hang_up, _garbage)]
+        clients = Clients(ClientSettings(2.0, 2.0, allow_private=True))
+        outcomes = []
+        for server in servers:
+            port = server.sockets[0].getsockname()[1]
+            for i in range(probes_per_server):
+                spec = RequestSpec("HEAD", f"https://127.0.0.1:{port}/{i}", {})
+                outcomes.append(await fetch(clients, spec, CookieJar()))
+        await asyncio.sleep(0.05)  # closed transports finish on the next loop iterations
+        assert len(_live(asyncio.sslproto.SSLProtocol)) <= 2
+        transports = _live(asyncio.selector_events._SelectorTransport)
+        assert [t for t in transports if not t.is_closing()] == []
+        await clients.aclose()
+        for server in servers:
+            server.close()
+        return outcomes
+
+    gc.collect()
+    gc.disable()
+    try:
+        outcomes = asyncio.run(scenario())
+    finally:
+        gc.enable()
+    assert len(outcomes) == 3 * probes_per_server
+    assert all(isinstance(o, Failure) for o in outcomes)
+    assert {o.kind for o in outcomes} <= {FailureKind.TLS, FailureKind.RESET,
+                                          FailureKind.CONNECT}
+    assert sum(o.kind is FailureKind.TLS for o in outcomes) >= probes_per_server

@@ -1,11 +1,12 @@
-"""Per-host politeness (settings, concurrency slots, Retry-After backoff) and whether the
-network is up at all."""
+"""Per-host politeness (settings, adaptive concurrency slots, Retry-After backoff) and whether
+the network is up at all."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,91 @@ SILENT_HOSTS_FOR_SUSPICION = 3  # one dead host early in a run is no reason to s
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+@dataclass(slots=True)
+class ConcurrencyLimit:
+    """How many requests a host may have in flight: additive increase, multiplicative decrease.
+
+    A host that says it is overloaded (a 429, or a 503 that is retried) gets half as many requests
+    at once; after `limit` answers in a row without such a complaint it gets one more, never
+    more than the configured `ceiling`. Coming back to the limit that drew the last complaint
+    takes `PROBE_RUNS` times as long: each complaint costs a backoff of a second or more, far
+    more than a request fewer in flight. Complaints about requests that were already in flight
+    when the limit was cut say nothing new, so one cut per backoff period is enough.
+    """
+
+    PROBE_RUNS = 8
+
+    ceiling: int
+    limit: int = 0  # 0: start at the ceiling
+    successes: int = 0  # answers since the last increase or complaint
+    calm_after: float = float("-inf")  # clock time before which a complaint cuts nothing
+    overloaded_at: int = 0  # the limit when the last cut was made; 0: never cut
+
+    def __post_init__(self) -> None:
+        self.ceiling = max(1, self.ceiling)
+        self.limit = min(self.limit or self.ceiling, self.ceiling)
+
+    def succeeded(self) -> bool:
+        """One answer without a complaint; True when the limit grew."""
+        self.successes += 1
+        needed = self.limit
+        if self.overloaded_at and self.limit + 1 >= self.overloaded_at:
+            needed *= self.PROBE_RUNS
+        if self.successes < needed or self.limit >= self.ceiling:
+            return False
+        self.successes = 0
+        self.limit += 1
+        return True
+
+    def overloaded(self, now: float, until: float) -> bool:
+        """The host asked to back off until clock time `until`; True when the limit was cut."""
+        self.successes = 0
+        if now < self.calm_after:
+            return False
+        self.overloaded_at = self.limit
+        self.limit = max(1, self.limit // 2)
+        self.calm_after = until
+        return True
+
+
+class HostSlots:
+    """A semaphore whose size follows a ConcurrencyLimit: places are handed out in arrival
+    order, and when the limit falls, requests already in flight finish but none start until
+    fewer than the new limit are left."""
+
+    def __init__(self, limit: ConcurrencyLimit) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if not self._waiters and self.in_flight < self.limit.limit:
+            self.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the place was handed over just before the cancellation
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self.wake()
+
+    def wake(self) -> None:
+        """Hand free places to waiters (after a release, or when the limit grew)."""
+        while self._waiters and self.in_flight < self.limit.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
+
+
 @dataclass
 class Host:
     """One origin (scheme://host:port) and what the run learnt about it."""
@@ -27,8 +113,8 @@ class Host:
     name: str  # lower-case host name, what check.hosts keys match
     settings: HostConfig
     headers: Mapping[str, str]  # configured headers with ${VAR} resolved: for this host only
-    slots: asyncio.Semaphore
-    concurrency: int
+    slots: HostSlots
+    concurrency: int  # the configured limit: the most the adaptive one may reach
     not_before: float = 0.0  # clock time before which no request to this host starts
     silent: bool = False  # a request failed without any answer (DNS, connect)
     dead: Outcome | None = None  # a host-wide failure that outlived its retries: reused
@@ -99,22 +185,48 @@ class Hosts:
             limit = settings.concurrency or self._check.per_host
             limit = max(1, limit)
             host = Host(origin, name, settings, self._headers.get(key, {}),
-                        asyncio.Semaphore(limit), limit)
+                        HostSlots(ConcurrencyLimit(limit)), limit)
             self._hosts[origin] = host
         return host
 
     @asynccontextmanager
     async def slot(self, host: Host) -> AsyncIterator[None]:
         """Hold a place for one request: the host's slot first (waiting out its backoff while
-        holding it, so the host's other requests wait too), then a global one."""
-        async with host.slots:
+        holding it, so the host's other requests wait too), then a global one. A backoff that
+        began while waiting for the global place is waited out too: nothing starts inside it."""
+        await host.slots.acquire()
+        try:
+            async with self._global_place(host):
+                yield
+        finally:
+            host.slots.release()
+        if self._clock() >= host.not_before:  # an answer, and no backoff asked for since
+            self._succeeded(host)
+
+    @asynccontextmanager
+    async def _global_place(self, host: Host) -> AsyncIterator[None]:
+        while True:
             while (wait := host.not_before - self._clock()) > 0:
                 await self._sleep(wait)
-            async with self._global:
-                yield
+            await self._global.acquire()
+            if host.not_before <= self._clock():
+                break
+            self._global.release()  # backed off meanwhile: not a global place held asleep
+        try:
+            yield
+        finally:
+            self._global.release()
 
     def back_off(self, host: Host, seconds: float) -> None:
-        host.not_before = max(host.not_before, self._clock() + seconds)
+        """The host asked to wait (429, 503): no request to it starts for `seconds`, and it
+        gets fewer requests at once from now on."""
+        now = self._clock()
+        host.not_before = max(host.not_before, now + seconds)
+        host.slots.limit.overloaded(now, host.not_before)
+
+    def _succeeded(self, host: Host) -> None:
+        if host.slots.limit.succeeded():
+            host.slots.wake()
 
 
 class NetworkState(StrEnum):

@@ -196,10 +196,10 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
                 await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except TimeoutError as exc:
             await self.aclose()
-            raise httpcore.ConnectTimeout("TLS handshake timed out") from exc
+            raise httpcore.ConnectTimeout("TLS handshake timed out") from forget_frames(exc)
         except (OSError, ssl.SSLError) as exc:  # a refused certificate stays the cause: TLS
             await self.aclose()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from forget_frames(exc)
         return self
 
     def get_extra_info(self, info: str) -> Any:
@@ -620,7 +620,9 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
     except TimeoutError:
         return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
     except HTTP_ERRORS as exc:
-        return _failure(exc)
+        failure = _failure(exc)
+        forget_frames(exc)
+        return failure
     return Reply(spec.url, response.status, headers, body, truncated, undecodable)
 
 
@@ -720,6 +722,20 @@ def _failure(exc: Exception) -> Failure:
     if isinstance(exc, httpcore.ProtocolError):
         return Failure(FailureKind.PROTOCOL, detail)
     return Failure(FailureKind.CONNECT, detail)
+
+
+def forget_frames(exc: BaseException) -> BaseException:
+    """Drop the tracebacks of an exception and of everything that led to it; returns it.
+
+    A failed TLS handshake leaves a reference cycle: asyncio's handshake frames hold the error,
+    and the error's traceback holds those frames, and with them the SSL protocol and its 256 KiB
+    buffer. Only the cycle collector would free them, and in a long run it seldom looks at old
+    objects, so thousands of failed handshakes held hundreds of MiB. Without the tracebacks,
+    reference counting frees everything as soon as the error has been classified.
+    """
+    for link in _causes(exc):
+        link.__traceback__ = None
+    return exc
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
