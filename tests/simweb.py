@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import gzip
+import random
 import socket
 import struct
 import threading
@@ -23,6 +25,19 @@ from urllib.parse import urlsplit
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 CROWD_LIMIT = 2  # requests in flight on one host before /crowded answers 429
 _BOMB = gzip.compress(b"\0" * (16 * 1024 * 1024), compresslevel=9)  # ~16 KiB on the wire
+
+
+@functools.cache
+def _bad_gzip() -> bytes:
+    """A page whose anchor #late comes after ~200 KB of gzip that breaks off into an invalid
+    block: the first part decodes, the rest cannot (so the anchor is unknown, not missing)."""
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789 "
+    rng = random.Random(0)
+    filler = "".join(rng.choice(letters) for _ in range(300_000))
+    page = html("Late", f'<p>{filler}</p><h1 id="late">Late</h1>')
+    good = gzip.compress(page)
+    return good[:120_000] + b"\xfe" * (len(good) - 120_000)
+
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,9 @@ def _routes(web: SimWeb) -> dict[str, Callable[[Seen], Answer | str]]:
         "/huge": lambda s: "endless",
         "/bomb": lambda s: Answer(200, {"content-type": "text/html", "content-encoding": "gzip"},
                                   _BOMB),
+        "/bad-gzip": lambda s: Answer(
+            200, {"content-type": "text/html", "content-encoding": "gzip"}, _bad_gzip()
+        ),
         "/echo": lambda s: ok,
         # Says it closes, then does; or closes an idle keep-alive connection without a word.
         "/closing": lambda s: Answer(200, {"connection": "close"}, close=True),

@@ -80,6 +80,32 @@ def test_wrong_types_name_the_key(tmp_path, text, key):
     assert str(path) in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("check:\n  timeout: 0\n", "check.timeout"),
+        ("check:\n  deadline: -5\n", "check.deadline"),
+        ("check:\n  max_redirects: -1\n", "check.max_redirects"),
+        ("check:\n  per_host: 0\n", "check.per_host"),
+        ("check:\n  retries: -1\n", "check.retries"),
+        ("check:\n  hosts:\n    a.test:\n      timeout: 0\n", "check.hosts.a.test.timeout"),
+        ("check:\n  hosts:\n    a.test:\n      concurrency: 0\n",
+         "check.hosts.a.test.concurrency"),
+    ],
+)
+def test_out_of_range_numbers_name_the_key_and_file(tmp_path, text, key):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    assert f"'{key}'" in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_out_of_range_command_line_values_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"'check\.timeout' must be greater than 0"):
+        load_config(None, {"check.timeout": -1.0}, root=tmp_path)
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path):
     path = write(tmp_path, "paths:\n  - a\n bad: [\n")
     with pytest.raises(ConfigError) as err:

@@ -89,6 +89,13 @@ def test_paths_are_given_from_the_repository_root(tmp_path, monkeypatch):
     assert parse(outside)[1]["file"] == "docs/a, b.md"
 
 
+def test_a_name_starting_with_two_dots_is_inside_the_checkout(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert github._from_root("../..draft.md", str(tmp_path)) == "..draft.md"
+    assert github._from_root("../../x.md", str(tmp_path)) == "../../x.md"
+
+
 def test_step_summary_is_capped_at_a_line_boundary():
     report = "# Report\n" + "| row | with text |\n" * 100
     assert github.step_summary(report) == report

@@ -9,13 +9,14 @@ import asyncio
 import gzip
 import socket
 import ssl
+import zlib
 
 import httpcore
 import httpx
 import pytest
 
-from linkcheck.config import CheckConfig
-from linkcheck.hosts import ConcurrencyLimit, Hosts
+from linkcheck.config import CheckConfig, HostConfig
+from linkcheck.hosts import ConcurrencyLimit, Hosts, host_settings
 from linkcheck.http import (
     Clients,
     ClientSettings,
@@ -82,6 +83,16 @@ def test_decoding_never_expands_past_the_room_left():
     assert _decoder("")(b"abcdef", 3) == b"abc"
 
 
+def test_deflate_is_decoded_with_or_without_zlib_header():
+    page = b"<title>deflated</title>" * 50
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_body = raw.compress(page) + raw.flush()
+    assert _decoder("deflate")(zlib.compress(page), 10_000) == page
+    assert _decoder("deflate")(raw_body, 10_000) == page
+    with pytest.raises(zlib.error):  # a corrupt body stays an error: _read_prefix says so
+        _decoder("gzip")(b"not gzip", 10_000)
+
+
 def test_origins():
     assert origin_of("https://Example.test/a?b#c") == "https://example.test:443"
     assert origin_of("http://example.test:8080/") == "http://example.test:8080"
@@ -89,6 +100,15 @@ def test_origins():
     assert origin_of("mailto:someone@example.test") is None
     assert origin_of("https://exa mple.test/") is None
     assert origin_of("http://[::1/") is None
+
+
+def test_host_settings_match_keys_whatever_their_case():
+    exact, suffix = HostConfig(soft_404=False), HostConfig(concurrency=1)
+    hosts = {"Docs.Example.test": exact, ".Example.test": suffix}
+    assert host_settings(hosts, "docs.example.test") == ("Docs.Example.test", exact)
+    assert host_settings(hosts, "api.example.test") == (".Example.test", suffix)
+    assert host_settings(hosts, "example.test") == (".Example.test", suffix)
+    assert host_settings(hosts, "badexample.test") == ("", HostConfig())
 
 
 def test_targets_are_what_the_request_line_and_host_header_need():

@@ -150,6 +150,20 @@ def test_invalid_and_unsupported_urls_are_broken_without_crashing():
     assert [str(call.request.url) for call in router.calls] == ["https://ok.test/"]
 
 
+def test_anchors_are_read_in_the_charset_the_page_declares():
+    page = '<html><title>Caf\u00e9</title><h1 id="caf\u00e9">x</h1></html>'.encode("latin-1")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        charset = request.url.path.strip("/")
+        return httpx.Response(200, headers={"content-type": f"text/html; charset={charset}"},
+                              content=page)
+
+    latin, bogus = "https://a.test/iso-8859-1#caf%C3%A9", "https://a.test/no-such-codec#caf%C3%A9"
+    outcome = check(handler, [latin, bogus])
+    assert (outcome.results[latin].status, outcome.results[latin].reason) == (Status.OK, "ok")
+    assert bogus in outcome.results  # an unknown charset is read as UTF-8, never a crash
+
+
 def test_progress_events_count_up_to_the_total():
     router = respx.MockRouter(assert_all_called=False)
     router.route(path="/gone").mock(return_value=httpx.Response(404))

@@ -220,6 +220,14 @@ def test_huge_bodies_and_gzip_bombs_are_read_only_up_to_the_limit(simweb):
     assert simweb.bytes_sent["127.0.0.1/huge"] < 64 * 1024 * 1024
 
 
+def test_a_body_whose_gzip_breaks_off_leaves_its_fragments_unchecked_not_broken(simweb):
+    late = simweb.url("/bad-gzip?k=1") + "#late"
+    outcome = check([late])
+    assert verdict(outcome, late) == (
+        Status.OK, "ok; fragment not checked (body could not be decoded)"
+    )
+
+
 def test_per_host_concurrency_limits_hold(simweb):
     first = [simweb.url(f"/busy?k=c{i}") for i in range(10)]
     second = [simweb.url(f"/busy?k=d{i}", 2) for i in range(10)]

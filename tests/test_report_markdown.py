@@ -157,6 +157,20 @@ def test_unreadable_baseline_is_named_and_ignored(tmp_path):
     assert load_baseline(tmp_path / "nope.json") == (None, ())
 
 
+def test_an_odd_baseline_is_ignored_not_a_crash(tmp_path):
+    odd = tmp_path / "prev.json"
+    odd.write_text(json.dumps({"links": [
+        {"file": "a.md", "resolved_url": "https://x.test/a", "status": ["broken"]},
+        {"file": "a.md", "resolved_url": "https://x.test/b", "status": "broken"},
+    ]}), encoding="utf-8")
+    baseline, notes = load_baseline(odd)
+    assert notes == () and list(baseline.problems) == [("a.md", "https://x.test/b")]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    baseline, notes = load_baseline(deep)
+    assert baseline is None and str(deep) in notes[0]
+
+
 def test_a_file_outside_the_run_is_not_reported_fixed(tmp_path):
     before = run_of([link("https://x.test/a", file="docs/other.md")],
                     {"https://x.test/a": Status.BROKEN})

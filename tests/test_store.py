@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from linkcheck.models import CheckResult, Hop, Status
+from linkcheck.models import DEADLINE_REASON, CheckResult, Hop, Status
 from linkcheck.store import (
     _MIGRATIONS,
     SCHEMA_VERSION,
@@ -36,6 +36,15 @@ def test_new_store_is_wal_with_current_schema(tmp_path):
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+
+
+def test_targets_the_run_had_no_time_for_are_not_stored(tmp_path):
+    store, _ = _open(tmp_path / "h.sqlite")
+    late = CheckResult("https://late.test/", Status.UNVERIFIABLE, DEADLINE_REASON)
+    assert store.record({late.target: late}, T0) == {}
+    assert store.reusable([late.target], T0 + timedelta(minutes=5), MAX_AGE) == {}
+    assert store.history([late.target]) == {}
+    store.close()
 
 
 def test_fresh_verdicts_are_reused_and_broken_never(tmp_path):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .anchors import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
 from .http import Failure, FailureKind, Outcome, Reply
-from .models import NO_NETWORK_REASON, CheckResult, Hop, Status
+from .models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -27,7 +27,7 @@ _FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
     # Readers cannot reach a private address either: for a published curriculum it is a mistake.
     FailureKind.PRIVATE_ADDRESS: (Status.BROKEN, "private address refused"),
     FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, NO_NETWORK_REASON),
-    FailureKind.DEADLINE: (Status.UNVERIFIABLE, "run deadline reached"),
+    FailureKind.DEADLINE: (Status.UNVERIFIABLE, DEADLINE_REASON),
 }
 _WITH_DETAIL = frozenset({FailureKind.TLS, FailureKind.PROTOCOL, FailureKind.INVALID_URL,
                           FailureKind.TIMEOUT, FailureKind.PRIVATE_ADDRESS})
@@ -86,7 +86,7 @@ def classify_fragment(page_result: CheckResult, target: str, fragment: str, repl
     host = (urlsplit(result.final_url or target).hostname or "").lower()
     why_not = ignorable_fragment(fragment, host)
     if why_not is None and isinstance(reply, Reply) and reply.undecodable:
-        why_not = "body in an encoding that was not asked for"
+        why_not = "body could not be decoded"
     if why_not is None and (page is None or not isinstance(reply, Reply) or not reply.is_html):
         why_not = "not an HTML page"
     if why_not is not None:

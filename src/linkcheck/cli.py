@@ -19,7 +19,7 @@ from . import __version__
 from .config import Config, ConfigError, load_config, set_in_file
 from .discover import discover
 from .extract import extract_file
-from .models import Severity, Status
+from .models import Document, Severity, Status
 from .pipeline import RunResult, run
 from .progress import ProgressRenderer
 from .report import json_report, markdown
@@ -205,9 +205,7 @@ def _extract(args: argparse.Namespace) -> int:
     config = _config(args)
     for path in discover(args.paths or list(config.paths), config.exclude_paths):
         document = extract_file(path)
-        for diagnostic in document.diagnostics:
-            where = f"{diagnostic.file}:{diagnostic.line}" if diagnostic.line else diagnostic.file
-            print(f"{where}: {diagnostic.message}", file=sys.stderr)
+        _print_diagnostics(document)
         for link in document.links:
             if args.json:
                 record = asdict(link)
@@ -302,11 +300,16 @@ def _append_step_summary(report: str) -> None:
         print(f"linkcheck: {target}: cannot append the step summary: {exc}", file=sys.stderr)
 
 
+def _print_diagnostics(document: Document) -> None:
+    """Input problems as `file[:line]: message` on stderr."""
+    for d in document.diagnostics:
+        where = f"{d.file}:{d.line}" if d.line else d.file
+        print(f"{where}: {d.message}", file=sys.stderr)
+
+
 def _print_summary(result: RunResult) -> None:
     for doc in result.documents:
-        for d in doc.diagnostics:
-            where = f"{d.file}:{d.line}" if d.line else d.file
-            print(f"{where}: {d.message}", file=sys.stderr)
+        _print_diagnostics(doc)
     for note in result.notes:
         print(f"linkcheck: {note}", file=sys.stderr)
     if result.network_down:

@@ -56,6 +56,26 @@ class CheckConfig:
     trust_env: bool = False  # use HTTP(S)_PROXY, NO_PROXY and netrc from the environment
     hosts: dict[str, HostConfig] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A zero timeout would report every link broken, a negative redirect limit crash the
+        # checker: such values are refused up front.
+        positive = {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
+                    "read_timeout": self.read_timeout, "deadline": self.deadline}
+        positive.update({f"hosts.{name}.timeout": host.timeout
+                         for name, host in self.hosts.items()})
+        at_least = {"max_concurrency": (self.max_concurrency, 1), "per_host": (self.per_host, 1),
+                    "max_redirects": (self.max_redirects, 0), "retries": (self.retries, 0),
+                    "max_retry_after": (self.max_retry_after, 0),
+                    "max_body_bytes": (self.max_body_bytes, 0)}
+        at_least.update({f"hosts.{name}.concurrency": (host.concurrency, 1)
+                         for name, host in self.hosts.items()})
+        for key, value in positive.items():
+            if value is not None and not value > 0:
+                raise ConfigError(f"'check.{key}' must be greater than 0, got {value!r}")
+        for key, (value, least) in at_least.items():
+            if value is not None and not value >= least:
+                raise ConfigError(f"'check.{key}' must be at least {least}, got {value!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class RuleConfig:

@@ -121,10 +121,13 @@ class Host:
 
 
 def host_settings(hosts: Mapping[str, HostConfig], name: str) -> tuple[str, HostConfig]:
-    """The check.hosts entry for a host name: exact key, else the longest `.suffix` key."""
-    if name in hosts:
-        return name, hosts[name]
-    suffixes = [k for k in hosts if k.startswith(".") and (name.endswith(k) or name == k[1:])]
+    """The check.hosts entry for a (lower-case) host name: exact key, else the longest
+    `.suffix` key. Keys match whatever their case, as host names do."""
+    exact = [k for k in hosts if k.lower() == name]
+    if exact:
+        return exact[0], hosts[exact[0]]
+    suffixes = [k for k in hosts
+                if k.startswith(".") and (name.endswith(k.lower()) or name == k[1:].lower())]
     if suffixes:
         key = max(suffixes, key=len)
         return key, hosts[key]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import email.message
 import functools
 import ipaddress
@@ -81,11 +82,23 @@ class Reply:
     headers: Mapping[str, str]  # lower-case names; repeated headers joined with ", "
     body: bytes = b""
     truncated: bool = False  # the body went on past what was read
-    undecodable: bool = False  # a content-encoding this module cannot decode
+    undecodable: bool = False  # a content-encoding this module cannot decode, or a corrupt body
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the Content-Type names, if Python knows it."""
+        for param in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset":
+                try:
+                    return codecs.lookup(value.strip().strip('"')).name
+                except LookupError:
+                    return None
+        return None
 
     @property
     def is_html(self) -> bool:
@@ -647,13 +660,16 @@ async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
         return b"", True, True
     chunks: list[bytes] = []
     size = raw = 0
-    async for chunk in stream:
-        raw += len(chunk)
-        data = decoder(chunk, limit - size)
-        chunks.append(data)
-        size += len(data)
-        if size >= limit or raw >= limit:
-            return b"".join(chunks)[:limit], True, False
+    try:
+        async for chunk in stream:
+            raw += len(chunk)
+            data = decoder(chunk, limit - size)
+            chunks.append(data)
+            size += len(data)
+            if size >= limit or raw >= limit:
+                return b"".join(chunks)[:limit], True, False
+    except zlib.error:  # a corrupt body (or raw deflate): what it holds is unknown, not absent
+        return b"", True, True
     return b"".join(chunks), False, False
 
 
@@ -669,12 +685,17 @@ def _decoder(encoding: str):
         return None
     # wbits 47: accept a gzip or zlib header; max_length bounds what one chunk may expand to.
     inflater = zlib.decompressobj(47 if encoding != "deflate" else 15)
+    raw_deflate_possible = encoding == "deflate"
 
     def decode(chunk: bytes, room: int) -> bytes:
-        try:
-            return inflater.decompress(chunk, max(room, 1))
-        except zlib.error:
-            return b""
+        nonlocal inflater, raw_deflate_possible
+        if raw_deflate_possible:  # the first chunk tells zlib's format from raw deflate
+            raw_deflate_possible = False
+            try:
+                return inflater.decompress(chunk, max(room, 1))
+            except zlib.error:  # raw deflate, without zlib's header: some servers send it
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        return inflater.decompress(chunk, max(room, 1))
 
     return decode
 

@@ -38,6 +38,7 @@ class Status(StrEnum):
 
 
 NO_NETWORK_REASON = "no network"  # the reason of every remote verdict in a run with no network
+DEADLINE_REASON = "run deadline reached"  # the reason of a remote target the run had no time for
 
 
 class Severity(StrEnum):

@@ -12,7 +12,7 @@ from .check.local import check_local
 from .config import Config
 from .discover import discover
 from .extract_cache import CACHE_NAME, extract_all
-from .history import Clock, utc_now
+from .history import Clock, RemoteRun, check_with_history, utc_now
 from .models import CheckResult, Document, Finding, Link, Status
 from .progress import ProgressEvent
 from .report.changes import Changes
@@ -77,37 +77,45 @@ def run(
     if scope is not None:
         results.update(_outside_change(documents, remote_targets, results, scope))
     to_fetch = [t for t in remote_targets if t not in results]
-    network_down = False
-    notes: tuple[str, ...] = ()
-    requests_sent = 0
-    if config.offline:
-        results.update(
-            {t: CheckResult(t, Status.UNCHECKED, "not checked (--offline)") for t in to_fetch}
-        )
-    elif to_fetch:
-        # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
-        wanted = set(to_fetch) | set(results)
-        to_fetch += [t for t in extra_targets(documents, config) if t not in wanted]
-        # imported here: offline runs and start-up need neither the event loop nor httpx
-        import asyncio
-
-        from .check.remote import check_remote
-        from .history import check_with_history
-
-        def fetch(urls: list[str]):
-            return check_remote(urls, config, transport=transport, progress=progress)
-
-        outcome = asyncio.run(check_with_history(to_fetch, config, fetch, clock))
-        results.update(outcome.results)
-        network_down, notes, requests_sent = (
-            outcome.network_down, outcome.notes, outcome.requests_sent
-        )
+    remote = _check_remote(documents, to_fetch, results, config, clock, transport, progress)
+    results.update(remote.results)
     findings = tuple(apply_rules(documents, results, config))
     documents = without_replaced_diagnostics(documents, config)  # each problem reported once
     return RunResult(
-        documents, results, findings, config.offline, network_down, notes,
-        requests_sent=requests_sent, scope=scope,
+        documents, results, findings, config.offline, remote.network_down, remote.notes,
+        requests_sent=remote.requests_sent, scope=scope,
     )
+
+
+def _check_remote(
+    documents: tuple[Document, ...],
+    to_fetch: list[str],
+    decided: dict[str, CheckResult],
+    config: Config,
+    clock: Clock,
+    transport: object | None,
+    progress: Callable[[ProgressEvent], None] | None,
+) -> RemoteRun:
+    """Verdicts for the remote targets not decided yet: fetched (or reused from the result
+    store), or unchecked in an offline run."""
+    if config.offline:
+        return RemoteRun(
+            {t: CheckResult(t, Status.UNCHECKED, "not checked (--offline)") for t in to_fetch}
+        )
+    if not to_fetch:
+        return RemoteRun({})
+    # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
+    wanted = set(to_fetch) | set(decided)
+    to_fetch = to_fetch + [t for t in extra_targets(documents, config) if t not in wanted]
+    # imported here: offline runs and start-up need neither the event loop nor httpx
+    import asyncio
+
+    from .check.remote import check_remote
+
+    def fetch(urls: list[str]):
+        return check_remote(urls, config, transport=transport, progress=progress)
+
+    return asyncio.run(check_with_history(to_fetch, config, fetch, clock))
 
 
 def _outside_change(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .models import CheckResult, Hop, Status
+from .models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
 
 SCHEMA_VERSION = 2  # kept in PRAGMA user_version
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
@@ -28,6 +28,8 @@ _CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 # The verdicts worth keeping: the others are decided without fetching.
 RECORDED = frozenset({Status.OK, Status.REDIRECTED, Status.BROKEN, Status.UNVERIFIABLE})
+# Verdicts about the run, not the link (nothing was asked of it): never stored, so never reused.
+NOT_OBSERVED = frozenset({NO_NETWORK_REASON, DEADLINE_REASON})
 
 # _MIGRATIONS[n] takes a store from version n to n + 1; a new store runs them all.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -117,7 +119,8 @@ class ResultStore:
     def record(self, results: Mapping[str, CheckResult], now: datetime) -> dict[str, UrlHistory]:
         """Store this run's fetched verdicts in one short transaction; return the new histories."""
         stamp = timestamp(now)
-        wanted = {url: r for url, r in results.items() if r.status in RECORDED and not r.from_cache}
+        wanted = {url: r for url, r in results.items()
+                  if r.status in RECORDED and not r.from_cache and r.reason not in NOT_OBSERVED}
         if not wanted:
             return {}
         try:

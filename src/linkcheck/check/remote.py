@@ -348,7 +348,7 @@ def _page_info(outcome: Outcome, rules: PageRules, anchors: bool) -> PageInfo | 
         return None
     if not (200 <= outcome.status_code < 300 or outcome.status_code in rules.accept):
         return None
-    return parse_page(outcome.body, anchors=anchors)
+    return parse_page(outcome.body, outcome.charset, anchors=anchors)
 
 
 def _timeout(host: Host | None, default: float) -> float:

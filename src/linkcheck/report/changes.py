@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the pipeline imports this module's records
 
 FAILING = (Status.BROKEN, Status.NEW_FAILURE)
 _VERIFIED = (Status.OK, Status.REDIRECTED)
+_FAILING_VALUES = tuple(str(s) for s in FAILING)  # a tuple: an entry's status may be a list
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, 
         return None, (note,) if required else ()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return None, (f"{path}: cannot read the previous report ({exc}); "
                       "every problem is listed as new",)
     links = data.get("links") if isinstance(data, dict) else None
@@ -85,7 +86,7 @@ def _is_failing_entry(entry: Any) -> bool:
         isinstance(entry, dict)
         and isinstance(entry.get("file"), str)
         and isinstance(entry.get("resolved_url"), str)
-        and entry.get("status") in {str(s) for s in FAILING}
+        and entry.get("status") in _FAILING_VALUES
     )
 
 

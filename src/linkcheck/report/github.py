@@ -103,8 +103,8 @@ def render(run: RunResult, workspace: str | None = None) -> str:
 
 def _from_root(file: str, workspace: str) -> str:
     relative = os.path.relpath(os.path.abspath(file), os.path.abspath(workspace))
-    if relative.startswith(os.pardir):  # outside the checkout: leave it as it was
-        return file
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):  # outside the checkout
+        return file  # left as it was
     return relative.replace(os.sep, "/")
 
 

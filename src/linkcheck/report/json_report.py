@@ -73,9 +73,7 @@ def sorted_links(run: RunResult) -> list[Link]:
 
 
 def summary(run: RunResult) -> dict[str, Any]:
-    counts = {str(status): 0 for status in Status}
-    for link in run.links:
-        counts[str(run.result_for(link).status)] += 1
+    counts = {str(status): run.count(status) for status in Status}
     return {
         "files": len(run.documents),
         "links": len(run.links),
