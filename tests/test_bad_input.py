@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from linkcheck.cli import main
+from linkcheck.config import ConfigError
+from linkcheck.discover import discover
 from linkcheck.extract import extract_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,38 @@ def test_front_matter_that_is_not_a_mapping() -> None:
     document = extract_file("list.md")
     assert [(d.line, d.code) for d in document.diagnostics] == [(2, "front-matter")]
     assert [link.url for link in document.links] == ["y.md"]
+
+
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        'a: &a [*a, "https://x.test/"]',  # an alias inside its own anchor
+        # aliases of aliases: 9**9 values from ten short lines ("billion laughs")
+        'a: &a ["https://x.test/", 1, 2, 3, 4, 5, 6, 7, 8]\n'
+        + "\n".join(f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]"
+                    for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
+    ],
+    ids=["recursive", "exponential"],
+)
+def test_front_matter_aliases_that_never_end_are_a_diagnostic(yaml_text: str) -> None:
+    Path("fm.md").write_text(f"---\n{yaml_text}\n---\n# Body\n[x](y.md)\n", encoding="utf-8")
+    started = time.monotonic()
+    document = extract_file("fm.md")
+    assert time.monotonic() - started < 5
+    [diagnostic] = document.diagnostics
+    assert (diagnostic.file, diagnostic.line, diagnostic.code) == ("fm.md", 2, "front-matter")
+    assert "aliases" in diagnostic.message
+    assert [link.url for link in document.links] == ["y.md"]
+
+
+def test_front_matter_aliases_within_bounds_are_read() -> None:
+    Path("fm.md").write_text(
+        '---\nhome: &h "https://x.test/"\nmirror: *h\n---\n# Body\n', encoding="utf-8"
+    )
+    document = extract_file("fm.md")
+    assert document.diagnostics == ()
+    assert document.front_matter == {"home": "https://x.test/", "mirror": "https://x.test/"}
+    assert [link.key for link in document.links] == ["home", "mirror"]
 
 
 def test_empty_file() -> None:
@@ -143,6 +177,25 @@ def test_a_run_goes_on_past_bad_files(capsys: pytest.CaptureFixture[str]) -> Non
     # The front-matter problem may be reported as a rule finding instead of on stderr.
     report = Path("out/linkcheck.json").read_text(encoding="utf-8")
     assert "docs/yaml.md" in report and "docs/good.md" in report
+
+
+def test_a_path_without_markdown_says_which_problem_it_has() -> None:
+    Path("images").mkdir()
+    Path("images/logo.png").write_bytes(b"\x89PNG")
+    with pytest.raises(ConfigError, match="^images: no markdown files in it$"):
+        discover(["images"])
+    with pytest.raises(ConfigError, match="^gone: no such file or directory$"):
+        discover(["gone"])
+
+
+def test_a_directory_given_inside_a_hidden_one_is_searched() -> None:
+    Path(".cache/docs/.git").mkdir(parents=True)
+    Path(".cache/docs/a.md").write_text("# A\n", encoding="utf-8")
+    Path(".cache/docs/.git/b.md").write_text("# B\n", encoding="utf-8")
+    assert discover([".cache/docs"]) == [".cache/docs/a.md"]
+    assert discover([str(Path(".cache/docs").resolve())]) == [
+        Path(".cache/docs/a.md").resolve().as_posix()
+    ]
 
 
 def test_utf16_with_byte_order_mark_is_read_and_reported() -> None:

@@ -98,6 +98,17 @@ def test_link_text_and_keys() -> None:
     assert by_url["https://example.test/a/../docs"].line == 6
 
 
+def test_inline_html_link_text_ends_at_its_own_closing_tag() -> None:
+    text = (
+        'See <a href="x.md">the <abbr>HTML</abbr> docs</a>, '
+        '<a href="y.md">unclosed <a href="z.md">next</a>.\n'
+    )
+    links = extract_text(text, "f.md").links
+    assert [(link.url, link.text) for link in links] == [
+        ("x.md", "the HTML docs"), ("y.md", "unclosed"), ("z.md", "next")
+    ]
+
+
 def test_reference_definitions_used_unused_and_undefined() -> None:
     document = extract_file(f"{FIXTURES}/kinds.md")
     labels = [d.label for d in document.definitions]

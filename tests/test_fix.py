@@ -57,6 +57,16 @@ def test_round_trip_keeps_every_other_byte(workdir):
     assert again.files == () and page.read_bytes() == after
 
 
+def test_a_symlinked_file_is_fixed_through_its_link(workdir):
+    (workdir / "shared").mkdir()
+    target = workdir / "shared" / "page.md"
+    target.write_text(f"[the guide]({TRACKED})\n", encoding="utf-8")
+    (workdir / "page.md").symlink_to(target)
+    fix(OFFLINE, ["page.md"], dry_run=False)
+    assert (workdir / "page.md").is_symlink()
+    assert target.read_text(encoding="utf-8") == "[the guide](https://x.test/guide?page=2#top)\n"
+
+
 def test_dry_run_prints_a_minimal_diff_and_writes_nothing(workdir, capsys):
     page = workdir / "page.md"
     page.write_text(f"# T\n\n[Guide]({TRACKED})\n\nLast line", encoding="utf-8")

@@ -10,7 +10,7 @@ from linkcheck.check.local import anchor_exists, check_local
 from linkcheck.config import Config
 from linkcheck.discover import discover
 from linkcheck.extract import extract_file, extract_text
-from linkcheck.models import Document, Status
+from linkcheck.models import Diagnostic, Document, Status
 from linkcheck.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,6 +144,19 @@ def test_markdown_outside_the_scanned_set_is_extracted_once(site: Path) -> None:
     results = check_local([extract_file("docs/a.md")], extract=counting_extract)
     assert {r.status for r in results.values()} == {Status.OK}
     assert calls == ["outside/notes.md"]
+
+
+def test_anchor_in_an_unreadable_file_is_unverifiable_not_broken(site: Path) -> None:
+    _write("docs/a.md", "[x](../outside/notes.md#deep-dive)\n")
+
+    def denied(path: str) -> Document:
+        problem = Diagnostic(path, None, "cannot read file: permission denied", "unreadable")
+        return Document(file=path, diagnostics=(problem,))
+
+    [result] = check_local([extract_file("docs/a.md")], extract=denied).values()
+    assert (result.status, result.reason) == (
+        Status.UNVERIFIABLE, "cannot read outside/notes.md to find #deep-dive"
+    )
 
 
 @pytest.mark.parametrize(

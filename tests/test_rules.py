@@ -92,6 +92,30 @@ def test_moved_permanently_offers_the_final_url_keeping_the_fragment(tmp_path, m
     assert apply_rules(documents, {target: temporary}, Config()) == []
 
 
+def test_extra_targets_obey_the_exclude_patterns(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text(
+        "[Scrum](http://scrum.test/guide) [Caf\u00e9](https://intranet.test/caf\u00c3\u00a9)\n",
+        encoding="utf-8",
+    )
+    documents = (extract_file("a.md"),)
+    assert extra_targets(documents, Config()) == [
+        "https://intranet.test/caf%C3%A9", "https://scrum.test/guide"
+    ]
+    # the repaired URL (mojibake) and the https twin (insecure-http) alike
+    assert extra_targets(documents, Config(exclude=("intranet", "scrum"))) == []
+
+
+def test_a_repeated_definition_is_not_where_the_url_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text(
+        "[x][a]\n\n[a]: https://one.test/?utm_source=x\n[a]: https://two.test/\n"
+    )
+    # the first definition of a label is the one links use, as in CommonMark
+    found = [(f.rule, f.line, f.column) for f in findings_for("a.md")]
+    assert ("tracking-params", 3, 1) in found
+
+
 def test_insecure_http_only_with_a_verified_https_twin(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("a.md").write_text("[Scrum](http://scrum.test/guide)\n")

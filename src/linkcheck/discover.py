@@ -21,7 +21,10 @@ def discover(paths: tuple[str, ...] | list[str], exclude_paths: tuple[str, ...] 
     for raw in paths:
         matches = _expand(raw)
         if not matches:
-            raise ConfigError(f"{raw}: no such file or directory")
+            problem = "no such file or directory"
+            if Path(raw).is_dir():
+                problem = "no markdown files in it"
+            raise ConfigError(f"{raw}: {problem}")
         found.update(matches)
     return sorted(p for p in found if not _excluded(p, exclude_paths))
 
@@ -37,7 +40,9 @@ def _expand(raw: str) -> set[str]:
             files.update(
                 _posix(p)
                 for p in candidate.rglob("*")
-                if p.suffix.lower() in MARKDOWN_SUFFIXES and _readable_kind(p) and not _hidden(p)
+                if p.suffix.lower() in MARKDOWN_SUFFIXES
+                and _readable_kind(p)
+                and not _hidden(p.relative_to(candidate))  # the path given may be hidden itself
             )
         else:
             files.add(_posix(candidate))
@@ -50,7 +55,7 @@ def _readable_kind(path: Path) -> bool:
 
 
 def _hidden(path: Path) -> bool:
-    return any(part.startswith(".") and part not in (".", "..") for part in path.parts)
+    return any(part.startswith(".") for part in path.parts)
 
 
 def _posix(path: Path) -> str:

@@ -5,12 +5,13 @@ matter, reference definitions as tokens, GitHub's autolink extension (autolink.p
 of linkify, and a few wrapped inline rules that record where each link starts in the inline
 source. Tokens carry block-level line maps only, so those inline offsets are mapped back to
 (line, column) in the file by `_Locator`. HTML tokens are read with html.parser and YAML
-front matter with yaml.safe_load; neither is scanned as text.
+front matter with PyYAML's safe loader; neither is scanned as text.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ UNDEFINED = "linkcheck.undefined"  # inline token.meta key: [text][label] uses w
 _CURRENT = "linkcheck.inline"  # env key: the inline token being parsed
 _OPEN_BRACKETS = "linkcheck.brackets"  # env key: `[` not yet closed by `]` in that token
 _LAST_LABEL = "linkcheck.label"  # env key: (src, posMax, start, disableNested, end) of a label
+MAX_FRONT_MATTER_NODES = 100_000  # YAML nodes with aliases expanded; front matter is small
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
@@ -349,8 +351,14 @@ class _Walker:
 
 def _parse_yaml(text: str, first_line: int) -> tuple[object, yaml.Node | None] | Diagnostic:
     """The data and the node tree (for value positions), or a Diagnostic (file left blank)."""
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
+        if root is not None and not _bounded(root, MAX_FRONT_MATTER_NODES):
+            # `&a [*a]`, or aliases of aliases ("billion laughs"): walking it never ends
+            message = "front matter aliases refer to themselves or expand too far"
+            return Diagnostic("", first_line, message, "front-matter")
+        return (loader.construct_document(root) if root is not None else None), root
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line - 1
@@ -358,6 +366,28 @@ def _parse_yaml(text: str, first_line: int) -> tuple[object, yaml.Node | None] |
         return Diagnostic("", line, f"invalid YAML front matter: {problem}", "front-matter")
     except RecursionError:  # PyYAML recurses once per nesting level
         return Diagnostic("", first_line, "front matter nested too deeply", "front-matter")
+    finally:
+        loader.dispose()
+
+
+def _bounded(root: yaml.Node, limit: int) -> bool:
+    """Whether the node tree, with every alias expanded, is finite and at most `limit` nodes."""
+    sizes: dict[int, int] = {}  # id(node) -> expanded size; -1 while its children are counted
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known if known >= 0 else limit + 1  # -1: a node that contains itself
+        sizes[id(node)] = -1
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total = min(total, limit + 1)
+        return total
+
+    return size(root) <= limit
 
 
 def _url_scalars(node: yaml.Node | None, path: str) -> Iterator[tuple[str, yaml.ScalarNode]]:
@@ -395,10 +425,12 @@ def _until_close(children: list[Token], start: int, close_type: str) -> list[Tok
 
 
 def _until_html_close(children: list[Token], start: int) -> list[Token]:
+    """The tokens of an `<a>`'s text: up to `</a>`, or the next `<a>`, which closes it in HTML
+    (stopping there also keeps a line of unclosed `<a>` tags from costing quadratic time)."""
     end = start
     while end < len(children):
         child = children[end]
-        if child.type == "html_inline" and child.content.lower().startswith("</a"):
+        if child.type == "html_inline" and _A_TAG.match(child.content):
             break
         end += 1
     return children[start:end]
@@ -471,6 +503,8 @@ def _column_of(source: str, content_line: str, min_column: int) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # HTML
+
+_A_TAG = re.compile(r"</?a[\s/>]", re.IGNORECASE)  # <a ...> or </a>, not <abbr> or </abbr>
 
 
 @dataclass

@@ -164,8 +164,11 @@ def unified_diff(file: str, before: str, after: str) -> str:
 
 
 def write(fix: FileFix) -> None:
-    """Replace the file atomically with the fixed text, keeping its permissions."""
-    path = Path(fix.file)
+    """Replace the file atomically with the fixed text, keeping its permissions.
+
+    A symlink is written through: replacing the link itself would turn it into a copy.
+    """
+    path = Path(fix.file).resolve()
     data = fix.after.encode("utf-8")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

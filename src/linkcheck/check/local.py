@@ -58,10 +58,12 @@ def _check_path(target: str, anchors: _AnchorIndex) -> CheckResult:
         return CheckResult(target, Status.BROKEN, "file not found")
     if not fragment:
         return CheckResult(target, Status.OK, "directory exists" if is_dir else "file exists")
-    known = anchors.of(path)
-    if known is None:  # not markdown: anchors such as GitHub's #L10 cannot be verified offline
+    document = anchors.of(path)
+    if document is None:  # not markdown: anchors such as GitHub's #L10 cannot be verified offline
         return CheckResult(target, Status.OK, "file exists (fragment not checked)")
-    if anchor_exists(fragment, known):
+    if any(d.code == "unreadable" for d in document.diagnostics):
+        return CheckResult(target, Status.UNVERIFIABLE, f"cannot read {path} to find #{fragment}")
+    if anchor_exists(fragment, document.anchors):
         return CheckResult(target, Status.OK, "anchor found")
     return CheckResult(target, Status.BROKEN, f"anchor #{fragment} not found in {path}")
 
@@ -85,13 +87,14 @@ class _AnchorIndex:
         self._documents = {_key(name): doc for name, doc in documents.items()}
         self._extract = extract
 
-    def of(self, path: str) -> frozenset[str] | None:
+    def of(self, path: str) -> Document | None:
+        """The markdown file's document (its anchors); None when the file is not markdown."""
         if Path(path).suffix.lower() not in MARKDOWN_SUFFIXES or not Path(path).is_file():
             return None
         key = _key(path)
         if key not in self._documents:
             self._documents[key] = self._extract(path)
-        return self._documents[key].anchors
+        return self._documents[key]
 
 
 def _key(path: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from ..config import Config, ConfigError
 from ..models import CheckResult, Document, Finding, Severity
 from ..suppress import Suppressions, parse
+from ..urls import TargetKind, target_kind
 from . import (
     bare_url,
     duplicate_url,
@@ -148,12 +149,18 @@ def _validate_option(rule: Rule, key: str, value: Any, where: str) -> None:
 
 
 def extra_targets(documents: tuple[Document, ...], config: Config) -> list[str]:
-    """Remote URLs the run should also check so rules can verify their fixes (https twins...)."""
+    """Remote URLs the run should also check so rules can verify their fixes (https twins...).
+
+    Derived from link text, so they obey the same limits as links: remote, and not excluded.
+    """
     enabled = [s for s in enabled_rules(config) if s.rule.targets is not None]
     if not enabled:
         return []
     context = build_context(documents, _EMPTY, config)
-    return sorted({t for s in enabled for t in _targets(s, context)})
+    targets = {t for s in enabled for t in _targets(s, context)}
+    return sorted(
+        t for t in targets if target_kind(t) is TargetKind.REMOTE and not config.is_excluded(t)
+    )
 
 
 def _targets(settings: Settings, context: Context) -> Iterable[str]:

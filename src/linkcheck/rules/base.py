@@ -106,7 +106,8 @@ def resource_links(document: Document) -> list[Link]:
 
 def url_sites(document: Document) -> list[UrlSite]:
     """Each place a URL is written in the source, once, with the links that use it."""
-    definitions = {d.label: d for d in document.definitions}
+    # reversed: the first definition of a label is the one its links use
+    definitions = {d.label: d for d in reversed(document.definitions)}
     sites: dict[tuple[int, int, str], list[Link]] = {}
     for link in document.links:
         definition = definitions.get(link.key) if link.kind in _REFERENCE_KINDS else None

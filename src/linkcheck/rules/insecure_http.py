@@ -16,7 +16,7 @@ def targets(context: Context, settings: Settings) -> Iterator[str]:
     for document in context.documents:
         for link in document.links:
             twin = https_twin(link.resolved_url)
-            if twin and not context.config.is_excluded(twin):
+            if twin:
                 yield twin
 
 
