@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.check.local import anchor_exists, check_local
-from linkcheck.config import Config
+from linkcheck.config import Config, StoreConfig
 from linkcheck.discover import discover
 from linkcheck.extract import extract_file, extract_text
 from linkcheck.models import Diagnostic, Document, Status
@@ -69,9 +69,11 @@ def test_curriculum_finds_exactly_the_broken_local_links(monkeypatch: pytest.Mon
     assert all(not target.startswith("http") for target in results)
 
 
-def test_offline_run_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_run_end_to_end(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(ROOT)
-    result = run(Config(offline=True, paths=("curriculum/",)))
+    # the store's directory (and the extraction cache beside it) stays out of the checkout
+    store = StoreConfig(path=str(tmp_path / "history.sqlite"))
+    result = run(Config(offline=True, paths=("curriculum/",), store=store))
     assert len(result.links) == 213
     assert result.count(Status.BROKEN) == 7
     assert result.count(Status.OK) == 6
