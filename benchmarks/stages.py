@@ -89,7 +89,7 @@ def main() -> None:
         args.repeat, lambda: tuple(extract_file(f) for f in files)
     )
     try:
-        from linkcheck.extract_cache import extract_all
+        from linkcheck.extract.cache import extract_all
     except ImportError:  # a version without the cache
         extract_all = None
     if extract_all is not None:

@@ -7,7 +7,7 @@ import random
 import pytest
 from markdown_it.helpers import parseLinkDestination
 
-from linkcheck.destination import parse_link_destination
+from linkcheck.extract.destination import parse_link_destination
 
 CASES = [
     "https://x.test/a_(b)_c rest",

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from linkcheck import extract_cache
+from linkcheck.extract import cache as extract_cache
 from linkcheck.extract import extract_file
-from linkcheck.extract_cache import extract_all
+from linkcheck.extract.cache import extract_all
 
 PAGE = """---
 title: Page
@@ -93,3 +93,14 @@ def test_unreadable_files_keep_their_diagnostic(tmp_path, monkeypatch):
     (tmp_path / "dir.md").mkdir()
     [document] = extract_all(["dir.md"], tmp_path / "extract-cache.json")
     assert [d.code for d in document.diagnostics] == ["unreadable"]
+
+
+def test_fingerprint_covers_every_module_of_the_extraction_package() -> None:
+    import pkgutil
+
+    import linkcheck.extract as package
+
+    names = {path.stem for path in extract_cache._code_files()}
+    modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    assert modules | {"__init__", "models", "urls"} == names
+    assert all(path.is_file() for path in extract_cache._code_files())

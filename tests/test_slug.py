@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.extract import extract_file, extract_text
-from linkcheck.slug import Slugger, github_slug
+from linkcheck.extract.slug import Slugger, github_slug
 
 ROOT = Path(__file__).resolve().parents[1]
 

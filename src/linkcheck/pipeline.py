@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .check.local import check_local
 from .config import Config
 from .discover import discover
-from .extract_cache import CACHE_NAME, extract_all
+from .extract.cache import CACHE_NAME, extract_all
 from .history import Clock, RemoteRun, check_with_history, utc_now
 from .models import CheckResult, Document, Finding, Link, Status
 from .progress import ProgressEvent

@@ -20,15 +20,16 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .extract import extract_bytes, extract_file
-from .models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
+from .. import __version__, models, urls
+from ..models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
+from . import extract_bytes, extract_file
 
 CACHE_NAME = "extract-cache.json"
 MAX_ENTRIES = 5000  # files kept; the oldest entries go first
 _FORMAT = 1
-# Modules whose code decides what extraction returns: a change to any of them empties the cache.
-_CODE = ("extract", "autolink", "destination", "urls", "slug", "models", "extract_cache")
+# Code that decides what extraction returns, besides this package's own files: a change to any
+# of it empties the cache.
+_SHARED_MODULES = (models, urls)
 # module -> distribution of the libraries whose behaviour shapes a document
 _LIBRARIES = {
     "markdown_it": "markdown_it_py", "mdit_py_plugins": "mdit_py_plugins", "ada_url": "ada_url",
@@ -83,10 +84,15 @@ def _fingerprint() -> str:
     digest = hashlib.sha256(f"{_FORMAT} {__version__} {sys.version}".encode())
     for name, distribution in _LIBRARIES.items():
         digest.update(_library_version(name, distribution).encode())
-    package = Path(__file__).parent
-    for module in _CODE:
-        digest.update((package / f"{module}.py").read_bytes())
+    for path in _code_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _code_files() -> list[Path]:
+    """Every module of the extraction package (found, not listed) and the shared ones it uses."""
+    package = sorted(Path(__file__).parent.glob("*.py"))
+    return package + [Path(module.__file__) for module in _SHARED_MODULES]
 
 
 def _library_version(name: str, distribution: str) -> str:
