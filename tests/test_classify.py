@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from linkcheck.anchors import fragment_found, ignorable_fragment, looks_like_not_found, parse_page
-from linkcheck.classify import Chain, PageRules, classify, classify_fragment
-from linkcheck.http import Failure, FailureKind, Reply
+from linkcheck.check.remote.page import (
+    fragment_found,
+    ignorable_fragment,
+    looks_like_not_found,
+    parse_page,
+)
+from linkcheck.check.remote.verdict import Chain, PageRules, classify, classify_fragment
+from linkcheck.http.outcome import Failure, FailureKind, Reply
 from linkcheck.models import Hop, Status
 
 URL = "https://site.test/docs/page"

@@ -175,6 +175,7 @@ def test_curriculum_dry_run(tmp_path, monkeypatch, capsys):
 
 def test_online_fix_uses_fresh_results_for_the_https_twin_and_the_move(workdir):
     import httpx
+    from httpx_pool import httpx_pools
 
     page = workdir / "page.md"
     page.write_text(
@@ -191,7 +192,8 @@ def test_online_fix_uses_fresh_results_for_the_https_twin_and_the_move(workdir):
                               headers={"content-type": "text/html"})
 
     config = replace(OFFLINE, offline=False)
-    outcome = fix(config, ["page.md"], dry_run=False, transport=httpx.MockTransport(answer))
+    outcome = fix(config, ["page.md"], dry_run=False,
+                  pool_factory=httpx_pools(httpx.MockTransport(answer)))
     assert "https://scrum.test/guide" in requested  # the twin was checked: the hook works
     assert page.read_text(encoding="utf-8") == (
         "[Scrum](https://scrum.test/guide)\n\n[Old](https://x.test/new?id=3)\n"

@@ -7,9 +7,12 @@ import asyncio
 
 import pytest
 
+from linkcheck.check.remote.hosts import Host
+from linkcheck.check.remote.network import NetworkState, NetworkWatch
 from linkcheck.config import HostConfig
-from linkcheck.hosts import Host, NetworkState, NetworkWatch
-from linkcheck.http import Failure, FailureKind, PrivateAddressError, _GuardedBackend
+from linkcheck.http.errors import PrivateAddressError
+from linkcheck.http.guard import GuardedBackend
+from linkcheck.http.outcome import Failure, FailureKind
 
 
 class FakeResolver:
@@ -33,7 +36,7 @@ class RecordingBackend:
 
 
 def guarded(answers: dict[str, list[str]], allow_private: bool):
-    backend = _GuardedBackend(allow_private, FakeResolver(answers))
+    backend = GuardedBackend(allow_private, FakeResolver(answers))
     backend._inner = RecordingBackend()
     return backend
 

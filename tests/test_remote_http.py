@@ -1,7 +1,7 @@
 """The HTTP layer's small parts: httpcore's exceptions become FailureKinds in one place
-(http._failure), URLs become request targets, bodies stay bounded, cookies follow their rules,
+(http/errors.py), URLs become request targets, bodies stay bounded, cookies follow their rules,
 proxies come from the environment only with trust_env, and an httpx transport can stand in;
-and each host's concurrency halves after a 429 and grows back slowly (hosts.py)."""
+and each host's concurrency halves after a 429 and grows back slowly (check/remote/hosts.py)."""
 
 from __future__ import annotations
 
@@ -14,22 +14,17 @@ import zlib
 import httpcore
 import httpx
 import pytest
+from httpx_pool import HttpxTransportPool
 
+from linkcheck.check.remote.hosts import ConcurrencyLimit, Hosts, host_settings
 from linkcheck.config import CheckConfig, HostConfig
-from linkcheck.hosts import ConcurrencyLimit, Hosts, host_settings
-from linkcheck.http import (
-    Clients,
-    ClientSettings,
-    CookieJar,
-    FailureKind,
-    HttpxTransportPool,
-    _decoder,
-    _failure,
-    _netrc_auth,
-    _proxy_for,
-    origin_of,
-    parse_target,
-)
+from linkcheck.http.cookies import CookieJar
+from linkcheck.http.decoding import decoder_for
+from linkcheck.http.errors import failure_of
+from linkcheck.http.outcome import FailureKind
+from linkcheck.http.pool import Clients, ClientSettings
+from linkcheck.http.proxies import netrc_auth, proxy_for
+from linkcheck.http.target import origin_of, parse_target
 
 
 def caused(exc: Exception, cause: BaseException) -> Exception:
@@ -66,31 +61,31 @@ def caused(exc: Exception, cause: BaseException) -> Exception:
     ],
 )
 def test_exceptions_map_to_failure_kinds(exc, kind):
-    assert _failure(exc).kind is kind
+    assert failure_of(exc).kind is kind
 
 
 def test_timeouts_say_what_timed_out():
-    assert _failure(httpcore.ReadTimeout("")).detail == "no data within the read timeout"
-    assert _failure(httpcore.PoolTimeout("")).detail == "no free connection within the timeout"
+    assert failure_of(httpcore.ReadTimeout("")).detail == "no data within the read timeout"
+    assert failure_of(httpcore.PoolTimeout("")).detail == "no free connection within the timeout"
 
 
 def test_decoding_never_expands_past_the_room_left():
     bomb = gzip.compress(b"\0" * (8 * 1024 * 1024))
-    decode = _decoder("gzip")
+    decode = decoder_for("gzip")
     out = decode(bomb, 1000)
     assert len(out) == 1000
-    assert _decoder("br") is None  # not asked for, so not decoded: the body is left unread
-    assert _decoder("")(b"abcdef", 3) == b"abc"
+    assert decoder_for("br") is None  # not asked for, so not decoded: the body is left unread
+    assert decoder_for("")(b"abcdef", 3) == b"abc"
 
 
 def test_deflate_is_decoded_with_or_without_zlib_header():
     page = b"<title>deflated</title>" * 50
     raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
     raw_body = raw.compress(page) + raw.flush()
-    assert _decoder("deflate")(zlib.compress(page), 10_000) == page
-    assert _decoder("deflate")(raw_body, 10_000) == page
+    assert decoder_for("deflate")(zlib.compress(page), 10_000) == page
+    assert decoder_for("deflate")(raw_body, 10_000) == page
     with pytest.raises(zlib.error):  # a corrupt body stays an error: _read_prefix says so
-        _decoder("gzip")(b"not gzip", 10_000)
+        decoder_for("gzip")(b"not gzip", 10_000)
 
 
 def test_origins():
@@ -146,10 +141,10 @@ def test_proxies_come_from_the_environment_and_no_proxy_is_honoured(monkeypatch)
     monkeypatch.setenv("NO_PROXY", "internal.test")
     monkeypatch.delenv("HTTP_PROXY", raising=False)
     monkeypatch.delenv("ALL_PROXY", raising=False)
-    proxy = _proxy_for(parse_target("https://a.test/"))
+    proxy = proxy_for(parse_target("https://a.test/"))
     assert proxy is not None and proxy.url.host == b"proxy.test" and proxy.url.port == 3128
-    assert _proxy_for(parse_target("https://internal.test/")) is None
-    assert _proxy_for(parse_target("http://a.test/")) is None  # no HTTP_PROXY set
+    assert proxy_for(parse_target("https://internal.test/")) is None
+    assert proxy_for(parse_target("http://a.test/")) is None  # no HTTP_PROXY set
 
 
 def test_an_httpx_transport_stands_in_with_its_errors_mapped():
@@ -179,7 +174,7 @@ def test_an_httpx_transport_stands_in_with_its_errors_mapped():
     response, body, error = asyncio.run(scenario())
     assert dict(response.headers)[b"x-seen"] == b"up.test"
     assert gzip.decompress(body) == b"<title>hi</title>"  # raw, as on the wire
-    assert _failure(error).kind is FailureKind.DNS
+    assert failure_of(error).kind is FailureKind.DNS
 
 
 def test_netrc_credentials_go_only_to_their_own_host_and_only_with_trust_env(tmp_path,
@@ -188,7 +183,7 @@ def test_netrc_credentials_go_only_to_their_own_host_and_only_with_trust_env(tmp
     netrc_file.write_text("machine a.test login user password pw\n")
     netrc_file.chmod(0o600)
     monkeypatch.setenv("HOME", str(tmp_path))
-    _netrc_auth.cache_clear()
+    netrc_auth.cache_clear()
     trusting = Clients(ClientSettings(1.0, 1.0, allow_private=True, trust_env=True))
     plain = Clients(ClientSettings(1.0, 1.0, allow_private=True))
     try:
@@ -200,7 +195,7 @@ def test_netrc_credentials_go_only_to_their_own_host_and_only_with_trust_env(tmp
         assert auth(trusting, "https://b.test/x") is None
         assert auth(plain, "https://a.test/x") is None
     finally:
-        _netrc_auth.cache_clear()
+        netrc_auth.cache_clear()
 
 
 def test_a_complaint_halves_the_limit_once_per_backoff_and_never_below_one():

@@ -1,7 +1,8 @@
 """The remote checker with respx: no network, mixed failures, method choice, headers, progress.
 
-Routers go in as `transport=` (an httpx transport): `respx.mock`'s patch of httpcore's own pool
-would not reach linkcheck's per-origin pools, so a test relying on it would go out to the net.
+Routers go in through `pool_factory=httpx_pools(router)` (tests/httpx_pool.py): `respx.mock`'s
+patch of httpcore's own pool would not reach linkcheck's per-origin pools, so a test relying on
+it would go out to the net.
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ import time
 
 import httpx
 import respx
+from httpx_pool import httpx_pools
 
-from linkcheck.check.remote import DEFAULT_USER_AGENT, RemoteOutcome, check_remote, group_by_page
+from linkcheck.check.remote.checker import (
+    DEFAULT_USER_AGENT,
+    RemoteOutcome,
+    check_remote,
+    group_by_page,
+)
 from linkcheck.config import CheckConfig, Config, HostConfig
 from linkcheck.models import Status
 from linkcheck.progress import ProgressEvent, ProgressRenderer
@@ -27,8 +34,8 @@ def check(router, urls: list[str], progress=None, **options) -> RemoteOutcome:
     """Check with a respx router (or a plain handler function) as the transport."""
     config = Config(check=CheckConfig(**{"retries": 2, **options}))
     handler = router.async_handler if isinstance(router, respx.MockRouter) else router
-    transport = httpx.MockTransport(handler)
-    return asyncio.run(check_remote(urls, config, transport=transport, sleep=_no_sleep,
+    pools = httpx_pools(httpx.MockTransport(handler))
+    return asyncio.run(check_remote(urls, config, pool_factory=pools, sleep=_no_sleep,
                                     rand=lambda: 0.5, progress=progress))
 
 

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from linkcheck.check.remote import DEFAULT_USER_AGENT, RemoteOutcome, check_remote
+from linkcheck.check.remote.checker import DEFAULT_USER_AGENT, RemoteOutcome, check_remote
 from linkcheck.config import CheckConfig, Config, ConfigError, HostConfig
-from linkcheck.http import Clients, ClientSettings, CookieJar, RequestSpec, fetch
+from linkcheck.http.cookies import CookieJar
+from linkcheck.http.fetch import RequestSpec, fetch
+from linkcheck.http.pool import Clients, ClientSettings
 from linkcheck.models import Status
 
 

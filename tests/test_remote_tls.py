@@ -16,17 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.check.remote import RemoteOutcome, check_remote
+from linkcheck.check.remote.checker import RemoteOutcome, check_remote
 from linkcheck.config import CheckConfig, Config
-from linkcheck.http import (
-    Clients,
-    ClientSettings,
-    CookieJar,
-    Failure,
-    FailureKind,
-    RequestSpec,
-    fetch,
-)
+from linkcheck.http.cookies import CookieJar
+from linkcheck.http.fetch import RequestSpec, fetch
+from linkcheck.http.outcome import Failure, FailureKind
+from linkcheck.http.pool import Clients, ClientSettings
 from linkcheck.models import Status
 
 

@@ -6,14 +6,14 @@ import email.utils
 
 import pytest
 
-from linkcheck.http import Failure, FailureKind, Reply
-from linkcheck.retry import (
+from linkcheck.check.remote.retry import (
     RetryPolicy,
     backoff_delay,
     over_retry_after_cap,
     retry_after,
     should_retry,
 )
+from linkcheck.http.outcome import Failure, FailureKind, Reply
 
 NOW = 1_700_000_000.0
 POLICY = RetryPolicy(attempts=4, base_delay=0.5, max_delay=30.0, max_retry_after=60.0)

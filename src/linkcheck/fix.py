@@ -16,12 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError
 from .extract import extract_text
 from .models import CheckResult, Document, Finding, Status
 from .rules import RULES, apply_rules, extra_targets, find_rule
 from .rules.source import Source
+
+if TYPE_CHECKING:  # only named in annotations
+    from .http.pool import PoolFactory
 
 MAX_PASSES = 5
 # When two fixes touch the same text, the one earlier here goes first; the other waits a pass.
@@ -223,13 +227,13 @@ def fix(
     rules: tuple[str, ...] = (),
     *,
     dry_run: bool,
-    transport: object | None = None,
+    pool_factory: PoolFactory | None = None,
 ) -> FixOutcome:
     """Check the files (offline: use the result store), fix them, and write unless `dry_run`."""
     from .pipeline import run
 
     wanted = selected_rules(rules)
-    result = run(config, paths, transport=transport)
+    result = run(config, paths, pool_factory=pool_factory)
     results = verified_results(result.documents, result.results, config)
     outcome = fix_documents(result.documents, results, config, wanted)
     if not dry_run:

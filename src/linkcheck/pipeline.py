@@ -18,7 +18,8 @@ from .progress import ProgressEvent
 from .report.changes import Changes
 from .rules import apply_rules, extra_targets, without_replaced_diagnostics
 
-if TYPE_CHECKING:  # only named in annotations; offline runs need not import it
+if TYPE_CHECKING:  # only named in annotations; offline runs need not import them
+    from .http.pool import PoolFactory
     from .scope import ChangeScope
 
 
@@ -61,7 +62,7 @@ def run(
     *,
     scope: ChangeScope | None = None,
     clock: Clock = utc_now,
-    transport: object | None = None,
+    pool_factory: PoolFactory | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> RunResult:
     """Discover, extract, check and apply rules."""
@@ -77,7 +78,7 @@ def run(
     if scope is not None:
         results.update(_outside_change(documents, remote_targets, results, scope))
     to_fetch = [t for t in remote_targets if t not in results]
-    remote = _check_remote(documents, to_fetch, results, config, clock, transport, progress)
+    remote = _check_remote(documents, to_fetch, results, config, clock, pool_factory, progress)
     results.update(remote.results)
     findings = tuple(apply_rules(documents, results, config))
     documents = without_replaced_diagnostics(documents, config)  # each problem reported once
@@ -93,7 +94,7 @@ def _check_remote(
     decided: dict[str, CheckResult],
     config: Config,
     clock: Clock,
-    transport: object | None,
+    pool_factory: PoolFactory | None,
     progress: Callable[[ProgressEvent], None] | None,
 ) -> RemoteRun:
     """Verdicts for the remote targets not decided yet: fetched (or reused from the result
@@ -110,10 +111,10 @@ def _check_remote(
     # imported here: offline runs and start-up need neither the event loop nor httpx
     import asyncio
 
-    from .check.remote import check_remote
+    from .check.remote.checker import check_remote
 
     def fetch(urls: list[str]):
-        return check_remote(urls, config, transport=transport, progress=progress)
+        return check_remote(urls, config, pool_factory=pool_factory, progress=progress)
 
     return asyncio.run(check_with_history(to_fetch, config, fetch, clock))
 

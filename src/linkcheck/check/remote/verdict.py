@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from .anchors import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
-from .http import Failure, FailureKind, Outcome, Reply
-from .models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from ...http.outcome import Failure, FailureKind, Outcome, Reply
+from ...models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from .page import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

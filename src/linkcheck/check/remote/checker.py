@@ -1,8 +1,8 @@
 """Checks remote http(s) targets: one fetch per page, redirects, retries and politeness.
 
-The pieces live next door: `http` talks to servers, `hosts` keeps each host polite, `retry`
-decides about retries, `anchors` reads bodies and `classify` turns what happened into a verdict.
-This module only sequences them.
+The pieces live next door: the `http` package talks to servers, `hosts` keeps each host
+polite, `network` tells a dead host from no network, `retry` decides about retries, `page`
+reads bodies and `verdict` turns what happened into a verdict. This module only sequences them.
 """
 
 from __future__ import annotations
@@ -17,28 +17,20 @@ from dataclasses import dataclass, replace
 import ada_url
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
-from .. import __version__
-from ..anchors import PageInfo, ignorable_fragment, parse_page
-from ..classify import REDIRECTS, Chain, PageRules, classify, classify_fragment, is_bot_challenge
-from ..config import Config
-from ..hosts import Host, Hosts, NetworkState, NetworkWatch
-from ..http import (
-    SILENT_FAILURES,
-    Clients,
-    ClientSettings,
-    CookieJar,
-    Failure,
-    FailureKind,
-    Outcome,
-    Reply,
-    RequestSpec,
-    fetch,
-    origin_of,
-    parse_target,
-)
-from ..models import CheckResult, Hop, Status
-from ..progress import ProgressEvent
-from ..retry import RetryPolicy, backoff_delay, over_retry_after_cap, should_retry
+from ... import __version__
+from ...config import Config
+from ...http.cookies import CookieJar
+from ...http.fetch import RequestSpec, fetch
+from ...http.outcome import SILENT_FAILURES, Failure, FailureKind, Outcome, Reply
+from ...http.pool import Clients, ClientSettings, PoolFactory
+from ...http.target import origin_of, parse_target
+from ...models import CheckResult, Hop, Status
+from ...progress import ProgressEvent
+from .hosts import Host, Hosts
+from .network import NetworkState, NetworkWatch
+from .page import PageInfo, ignorable_fragment, parse_page
+from .retry import RetryPolicy, backoff_delay, over_retry_after_cap, should_retry
+from .verdict import REDIRECTS, Chain, PageRules, classify, classify_fragment, is_bot_challenge
 
 DEFAULT_USER_AGENT = f"linkcheck/{__version__} (link checker; markdown curriculum)"
 # Sent only after a 403 to our own User-Agent: some sites refuse anything that is not a browser.
@@ -75,7 +67,7 @@ async def check_remote(
     urls: Sequence[str],
     config: Config,
     *,
-    transport=None,
+    pool_factory: PoolFactory | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
@@ -85,9 +77,10 @@ async def check_remote(
 
     `clock` is wall-clock seconds (Retry-After dates are compared with it), `sleep` waits for
     backoffs, `rand` jitters them: all three are injected so tests run in milliseconds.
+    `pool_factory`, when given, makes the connection pools in place of the network's.
     """
     pages = group_by_page(urls)
-    run = _RemoteRun(config, transport, clock or time.time, sleep or asyncio.sleep,
+    run = _RemoteRun(config, pool_factory, clock or time.time, sleep or asyncio.sleep,
                      rand or random.random, progress, len(set(urls)))
     try:
         results = await run.check_all(pages)
@@ -107,7 +100,7 @@ def group_by_page(urls: Sequence[str]) -> dict[str, list[tuple[str, str | None]]
 
 
 class _RemoteRun:
-    def __init__(self, config, transport, clock, sleep, rand, progress, total) -> None:
+    def __init__(self, config, pool_factory, clock, sleep, rand, progress, total) -> None:
         check = config.check
         self.check = check
         self.clock, self.sleep, self.rand = clock, sleep, rand
@@ -116,7 +109,7 @@ class _RemoteRun:
         self.clients = Clients(
             ClientSettings(check.connect_timeout, check.read_timeout, check.allow_private,
                            check.trust_env),
-            transport,
+            pool_factory,
             on_connected=lambda: self.watch.connected(),
         )
         self.policy = RetryPolicy(attempts=check.retries + 1, max_retry_after=check.max_retry_after)

@@ -6,8 +6,8 @@ import email.utils
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .classify import is_bot_challenge
-from .http import Failure, FailureKind, Outcome, Reply
+from ...http.outcome import Failure, FailureKind, Outcome, Reply
+from .verdict import is_bot_challenge
 
 # 501 and 505 say the server will never do this; other 5xx are often a passing overload.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})

@@ -1,0 +1,97 @@
+"""One request sent (no redirects followed) and its body read to a bound, decoded here."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterable, Mapping
+from dataclasses import dataclass
+
+import httpcore
+
+from .cookies import CookieJar
+from .decoding import decoder_for
+from .errors import HTTP_ERRORS, failure_of, forget_frames
+from .outcome import Failure, FailureKind, Outcome, Reply
+from .pool import Clients
+from .target import DEFAULT_PORTS, parse_target
+
+ERROR_BODY_LIMIT = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """One request to send: method, URL, headers, and how much of the body to read."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body_limit: int = 0  # decoded bytes to read; 0 reads nothing
+    total_timeout: float = 20.0
+    connections: int = 4  # the host's concurrency: the size of its connection pool
+
+
+async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
+    """Send one request (no redirects followed) and read at most `body_limit` decoded bytes."""
+    target = parse_target(spec.url)
+    if target is None:
+        scheme = spec.url.partition(":")[0].lower()
+        if scheme.isalpha() and scheme not in DEFAULT_PORTS:
+            return Failure(FailureKind.UNSUPPORTED_SCHEME, scheme)
+        return Failure(FailureKind.INVALID_URL, spec.url)
+    request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url))
+    pool = clients.pool_for(target, spec.connections)
+    try:
+        async with asyncio.timeout(spec.total_timeout):
+            response = await pool.handle_async_request(request)
+            try:
+                jar.store(spec.url, response.headers)
+                headers = _header_dict(response.headers)
+                # An error page is read only far enough to recognise a bot challenge.
+                limit = spec.body_limit
+                if not 200 <= response.status < 300:
+                    limit = min(limit, ERROR_BODY_LIMIT)
+                body, truncated, undecodable = await _read_prefix(response, headers, limit)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
+    except HTTP_ERRORS as exc:
+        failure = failure_of(exc)
+        forget_frames(exc)
+        return failure
+    return Reply(spec.url, response.status, headers, body, truncated, undecodable)
+
+
+def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
+                       limit: int) -> tuple[bytes, bool, bool]:
+    """Read raw bytes and decode them here, so neither side ever passes `limit` (gzip bombs)."""
+    stream: AsyncIterable[bytes] = response.stream  # type: ignore[assignment]
+    if limit <= 0:
+        async for _ in stream:  # a HEAD answer has no body: this ends the exchange, so the
+            pass  # connection goes back to the pool instead of being closed
+        return b"", False, False
+    decoder = decoder_for(headers.get("content-encoding", ""))
+    if decoder is None:
+        return b"", True, True
+    chunks: list[bytes] = []
+    size = raw = 0
+    try:
+        async for chunk in stream:
+            raw += len(chunk)
+            data = decoder(chunk, limit - size)
+            chunks.append(data)
+            size += len(data)
+            if size >= limit or raw >= limit:
+                return b"".join(chunks)[:limit], True, False
+    except zlib.error:  # a corrupt body (or raw deflate): what it holds is unknown, not absent
+        return b"", True, True
+    return b"".join(chunks), False, False

@@ -1,0 +1,100 @@
+"""One connection pool per origin, made lazily, and the requests built for them."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpcore
+
+from .guard import GuardedBackend
+from .origin_pool import KEEPALIVE_EXPIRY, OriginPool
+from .proxies import netrc_auth, proxy_for
+from .resolver import Resolver
+from .target import Target
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    connect_timeout: float
+    read_timeout: float
+    allow_private: bool
+    trust_env: bool = False
+
+
+class Pool(Protocol):
+    """What a request is sent through: an httpcore connection pool, or a stand-in for tests."""
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response: ...
+
+    async def aclose(self) -> None: ...
+
+
+# Makes the pool for an origin, given a target of it and the host's concurrency: the seam
+# through which tests put a stand-in in place of the network.
+PoolFactory = Callable[[Target, int], Pool]
+
+
+@dataclass
+class Clients:
+    """One small connection pool per origin (an OriginPool), created lazily, all sharing one
+    SSLContext (which loads the CA bundle once), and how requests are built for them."""
+
+    settings: ClientSettings
+    pool_factory: PoolFactory | None = None  # in place of the real pools (tests)
+    on_connected: Callable[[], None] | None = None  # told of every TCP connection made
+    _pools: dict[str, Pool] = field(default_factory=dict)
+    _ssl: ssl.SSLContext | None = None
+    _resolver: Resolver = field(default_factory=Resolver)
+    _timeouts: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        # httpx's Timeout(read, connect=connect): writes and the wait for a connection get the
+        # read timeout. One dict for every request: httpcore only reads it.
+        self._timeouts = {"connect": s.connect_timeout, "read": s.read_timeout,
+                          "write": s.read_timeout, "pool": s.read_timeout}
+
+    def pool_for(self, target: Target, connections: int) -> Pool:
+        pool = self._pools.get(target.origin)
+        if pool is None:
+            pool = self._pools[target.origin] = self._new_pool(target, connections)
+        return pool
+
+    def request(self, method: str, target: Target, headers: Mapping[str, str],
+                cookie: str | None) -> httpcore.Request:
+        """Headers as the caller chose them, plus what HTTP/1.1 requires (Host) and what the
+        URL carries (credentials for this origin, the jar's cookies)."""
+        fields = [("Host", target.host_header), *headers.items()]
+        if target.basic_auth is not None:
+            fields.append(("Authorization", target.basic_auth))
+        elif self.settings.trust_env and (credentials := netrc_auth(target.host)) is not None:
+            fields.append(("Authorization", credentials))
+        if cookie is not None:
+            fields.append(("Cookie", cookie))
+        url = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
+                           port=target.port, target=target.path)
+        return httpcore.Request(method.encode("ascii"), url, headers=fields,
+                                extensions={"timeout": self._timeouts})
+
+    def _new_pool(self, target: Target, connections: int) -> Pool:
+        if self.pool_factory is not None:
+            return self.pool_factory(target, connections)
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+            self._ssl.set_alpn_protocols(["http/1.1"])
+        s = self.settings
+        proxy = proxy_for(target) if s.trust_env else None
+        if proxy is not None:  # through a proxy, the proxy resolves names: no guard
+            return httpcore.AsyncConnectionPool(ssl_context=self._ssl, proxy=proxy,
+                                                max_connections=connections,
+                                                keepalive_expiry=KEEPALIVE_EXPIRY)
+        return OriginPool(self._ssl, GuardedBackend(s.allow_private, self._resolver,
+                                                     self.on_connected))
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in dict.fromkeys(pools):  # a stand-in may serve every origin: close it once
+            await pool.aclose()
