@@ -31,6 +31,7 @@ EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 # Every job's permissions, exactly: a new write scope must be a deliberate change to this table.
 EXPECTED_PERMISSIONS = {
     ("ci", "test"): {"contents": "read"},
+    ("ci", "floors"): {"contents": "read"},
     ("ci", "lint"): {"contents": "read"},
     ("ci", "action"): {"contents": "read"},
     ("linkcheck-pr", "check"): {"contents": "read"},
@@ -230,7 +231,7 @@ def test_jobs_with_write_access_run_no_repository_code():
 def test_setup_python_caches_pip_keyed_on_pyproject():
     setups = [s for _, s in all_steps() if s.get("uses", "").startswith("actions/setup-python@")]
     workflow_setups = [s for s in setups if "update-environment" not in s["with"]]
-    assert len(workflow_setups) == 4
+    assert len(workflow_setups) == 5
     for step in workflow_setups:
         assert step["with"]["cache"] == "pip"
         assert step["with"]["cache-dependency-path"] == "pyproject.toml"
