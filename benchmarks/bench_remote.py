@@ -1,11 +1,14 @@
-"""Benchmark remote checking: linkcheck and lychee side by side against a simulated web on loopback.
+"""Benchmark remote checking: linkcheck and lychee side by side on a plain-HTTP loopback web.
 
-    python benchmarks/bench_remote.py                 # 5,000 URLs, both tools, two runs each
-    python benchmarks/bench_remote.py --urls 500      # a quick run
+    python benchmarks/bench_remote.py                 # 5,000 URLs, 3 interleaved rounds
+    python benchmarks/bench_remote.py --urls 500 --runs 1   # a quick run
     python benchmarks/bench_remote.py --only lychee   # one tool
-    python benchmarks/bench_remote.py --warm          # also: linkcheck cold, then warm
+    python benchmarks/bench_remote.py --warm          # also: linkcheck cold then warm, 3 pairs
+    python benchmarks/bench_remote.py --extra insecure-http-off   # a labelled variant row
 
-Everything stays on 127.0.0.0/8; every child process has a timeout and is stopped by its id.
+linkcheck runs in its default configuration (no config file, no flag but the output directory),
+cold: its result store and extraction cache are removed before each run. Everything stays on
+127.0.0.0/8; every child process has a timeout and is stopped by its id.
 See benchmarks/README.md for what is measured and the latest figures.
 """
 
@@ -13,315 +16,104 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import json
 import os
 import platform
-import resource
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import DEFAULT_SEED, Corpus, CorpusSpec, build_corpus  # noqa: E402
-from score import Score, read_linkcheck, read_lychee, score  # noqa: E402
+from corpus import DEFAULT_SEED, Corpus, CorpusSpec, Truth, build_corpus  # noqa: E402
+from harness import (  # noqa: E402
+    LINKCHECK,
+    LYCHEE,
+    Row,
+    RunRecord,
+    fresh_work_dir,
+    interleaved,
+    linkcheck_available,
+    linkcheck_command,
+    lychee_command,
+    measure,
+    print_table,
+    spread,
+    summarise,
+)
 from simweb_fast import SimWebProcess  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-TOOLS = ("lychee", "linkcheck")
 FLOOR = "floor"  # benchmarks/floor.py: a bare client, the least time the simulated web allows
+EXTRAS = {"insecure-http-off": "rules:\n  insecure-http:\n    severity: 'off'\n"}
+LYCHEE_PER_HOST, LYCHEE_MAX_CONCURRENCY = 4, 128  # linkcheck's defaults, given to lychee
 
 
-@dataclass(frozen=True, slots=True)
-class Measured:
-    """One child process run: wall time and the peak RSS of its process tree."""
-
-    wall: float
-    max_rss_mb: float
-    returncode: int | None  # None: killed at the timeout
-    cpu: float = 0.0  # user + system seconds of the child's tree
-    stderr_tail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    tool: str
-    label: str
-    wall: float
-    cpu: float  # the tool's own CPU seconds: steadier than wall time on a shared machine
-    load: float  # the machine's 1-minute load average when the run started
-    max_rss_mb: float
-    returncode: int | None
-    requests: int
-    max_in_flight: int
-    hosts_over_limit: tuple[str, ...]
-    server_cpu: float  # seconds of server CPU during the run
-    statuses: dict[str, int]
-    repeated_requests: int
-    false_alarms: int
-    misses: int
-    reported: dict[str, int]
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    stderr_tail: str = ""  # kept when no report was written
-    report_written: bool = True
-    not_http: int = 0  # connections that sent no HTTP (https:// probes of this plain port)
+def linkcheck_row(label: str, work: Path, corpus: Corpus, args: argparse.Namespace,
+                  config_text: str | None, cold: bool = True) -> Row:
+    home = work / label.replace(", ", "-").replace(" ", "-")  # its cwd: store and caches
+    home.mkdir(exist_ok=True)
+    config = None
+    if config_text is not None:
+        config = home / "linkcheck.yml"
+        config.write_text(config_text, "utf-8")
+    flags: tuple[str, ...] = ()
+    if args.per_host is not None:
+        flags += ("--per-host", str(args.per_host))
+    if args.max_concurrency is not None:
+        flags += ("--max-concurrency", str(args.max_concurrency))
+    cmd = linkcheck_command(corpus.markdown_dir, home / "reports", config, flags)
+    return Row(label, LINKCHECK, tuple(cmd), home / "reports" / "linkcheck.json", home, None,
+               (home / ".linkcheck",) if cold else ())
 
 
-def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path) -> Measured:
-    """Run cmd in its own session; os.wait4 gives the peak RSS of exactly this child's tree.
-
-    ru_maxrss of a waited child covers the largest process among it and its waited descendants.
-    """
-    err_path = Path(f"{log_prefix}.stderr")
-    start = time.monotonic()
-    with open(f"{log_prefix}.stdout", "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-        returncode, rusage = _wait(proc, start + timeout)
-    wall = time.monotonic() - start
-    tail = err_path.read_text("utf-8", "replace")[-1500:]
-    cpu = rusage.ru_utime + rusage.ru_stime
-    return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail)
+def rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Row]:
+    out = work / "lychee-out"
+    out.mkdir(exist_ok=True)
+    lychee = lychee_command(corpus.markdown_dir, out / "lychee.json",
+                            args.max_concurrency or LYCHEE_MAX_CONCURRENCY,
+                            args.per_host or LYCHEE_PER_HOST, 20)
+    table = [Row(LYCHEE, LYCHEE, tuple(lychee), out / "lychee.json", work)]
+    table.append(linkcheck_row(LINKCHECK, work, corpus, args, None))
+    table += [linkcheck_row(f"{LINKCHECK}, {name}", work, corpus, args, EXTRAS[name])
+              for name in args.extra]
+    if args.only:
+        table = [r for r in table if r.tool == args.only]
+    return table
 
 
-def _wait(proc: subprocess.Popen, deadline: float) -> tuple[int | None, resource.struct_rusage]:
-    """Exit code (None when killed at the deadline) and resource usage of the child's tree."""
-    while True:
-        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, rusage
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)  # the child's own session: nothing else
-            _, _, rusage = os.wait4(proc.pid, 0)
-            proc.returncode = -signal.SIGKILL
-            return None, rusage
-        time.sleep(0.01)
-
-
-def lychee_command(corpus: Corpus, report: Path, args: argparse.Namespace) -> list[str]:
-    return [
-        shutil.which("lychee") or "lychee",
-        "--format", "json", "--output", str(report),
-        "-vv",  # without it lychee's JSON lists neither successes nor redirects
-        "--no-progress",
-        "--max-concurrency", str(args.max_concurrency),
-        "--host-concurrency", str(args.per_host),
-        "--max-redirects", "10",
-        "--timeout", "20",
-        str(corpus.markdown_dir),
-    ]
-
-
-def linkcheck_command(corpus: Corpus, out_dir: Path, config: Path, cache: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "linkcheck", "run", str(corpus.markdown_dir),
-           "--config", str(config), "--output-dir", str(out_dir), "--quiet"]
-    if not cache and "--no-cache" in linkcheck_help():
-        cmd.append("--no-cache")
-    return cmd
-
-
-@functools.cache
-def linkcheck_help() -> str:
-    return subprocess.run([sys.executable, "-m", "linkcheck", "run", "--help"],
-                          capture_output=True, text=True, timeout=60).stdout
-
-
-def write_linkcheck_config(path: Path, args: argparse.Namespace, store: Path, cache: bool) -> None:
-    """Loopback addresses must be allowed; the cold run keeps the result store off.
-
-    The corpus is plain http:// (loopback has no TLS), so the insecure-http rule would probe an
-    https:// twin of every URL; it is off unless --https-twins asks to measure that cost too.
-    """
-    lines = [
-        "check:",
-        "  allow_private: true",
-        f"  per_host: {args.per_host}",
-        f"  max_concurrency: {args.max_concurrency}",
-        "  max_redirects: 10",
-        "store:",
-        f"  enabled: {'true' if cache else 'false'}",
-        f"  path: {json.dumps(str(store))}",
-    ]
-    if not args.https_twins:
-        lines += ["rules:", "  insecure-http:", "    severity: 'off'"]
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-
-
-def linkcheck_available() -> str | None:
-    """None when the remote checker can be imported, else the reason it cannot."""
-    probe = subprocess.run(
-        [sys.executable, "-c", "import linkcheck.cli, linkcheck.check.remote"],
-        capture_output=True, text=True, timeout=60,
-    )
-    if probe.returncode == 0:
-        return None
-    return (probe.stderr.strip().splitlines() or ["import failed"])[-1]
-
-
-def measure(tool: str, label: str, cmd: list[str], report: Path, work: Path,
-            corpus: Corpus, web: SimWebProcess, timeout: float) -> RunRecord:
-    report.unlink(missing_ok=True)
-    web.command("reset")
-    before = web.command("stats")["cpu_seconds"]
-    load = os.getloadavg()[0]
-    measured = run_measured(cmd, work, timeout, work / f"{tool}-{label}")
-    stats = web.command("stats")
-    reader = read_lychee if tool == "lychee" else read_linkcheck
-    verdicts, problem = {}, ""
-    try:
-        verdicts = reader(report) if report.is_file() else {}
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # a half-written or odd report
-        problem = f"{report}: unreadable report: {exc!r}"
-    result: Score = score(corpus.truth, verdicts)
-    return RunRecord(
-        tool, label, measured.wall, measured.cpu, load, measured.max_rss_mb, measured.returncode,
-        stats["requests"], stats["max_in_flight"], tuple(stats["hosts_over_limit"]),
-        stats["cpu_seconds"] - before, stats["statuses"], stats["repeated_requests"],
-        len(result.false_alarms), len(result.misses), result.reported,
-        {"false_alarms": list(result.false_alarms[:3]), "misses": list(result.misses[:3])},
-        problem or ("" if report.is_file() else measured.stderr_tail),
-        report.is_file() and not problem,
-        stats.get("not_http", 0),
-    )
-
-
-def run_tool(tool: str, label: str, args: argparse.Namespace, corpus: Corpus, work: Path,
-             web: SimWebProcess, cache: bool = False) -> RunRecord:
-    out_dir = work / f"{tool}-out"
-    out_dir.mkdir(exist_ok=True)
-    if tool == "lychee":
-        report = out_dir / "lychee.json"
-        cmd = lychee_command(corpus, report, args)
-    elif tool == FLOOR:
-        report = out_dir / "floor.json"
-        cmd = [sys.executable, str(HERE / "floor.py"), str(corpus.truth_path), str(report),
-               "--per-host", str(args.per_host)]
-    else:
-        report = out_dir / "linkcheck.json"
-        config = work / ("linkcheck-warm.yml" if cache else "linkcheck.yml")
-        write_linkcheck_config(config, args, work / ".linkcheck" / "history.sqlite", cache)
-        cmd = linkcheck_command(corpus, out_dir, config, cache)
-    record = measure(tool, label, cmd, report, work, corpus, web, args.timeout)
-    print(_one_line(record), flush=True)
-    return record
-
-
-def _one_line(r: RunRecord) -> str:
-    over = ""
-    if r.hosts_over_limit:
-        over = f", over the rate limit on {len(r.hosts_over_limit)} hosts"
-    if r.statuses.get("429"):
-        over += f", {r.statuses['429']} answered 429"
-    if r.not_http:
-        over += f", {r.not_http} non-HTTP connections"
-    others = {k: v for k, v in r.reported.items() if k not in ("ok", "broken", "redirected")}
-    if others:  # unverifiable, new-failure, not-reported...: neither a false alarm nor ok
-        over += ", also reported " + ", ".join(f"{k}: {v}" for k, v in sorted(others.items()))
-    failed = f", exit {r.returncode}" if r.returncode not in (0, 1, 2) else ""
-    if r.returncode is None:
-        failed = f", KILLED at the timeout after {r.wall:.1f} s"
-    note = f"\n    no usable report: {r.stderr_tail.strip()[-600:]}" if r.stderr_tail else ""
-    return (
-        f"  {r.tool:<9} {r.label:<6} {r.wall:6.2f} s (CPU {r.cpu:5.2f} s, load {r.load:3.1f})  "
-        f"{r.max_rss_mb:6.1f} MB  "
-        f"{r.requests:6d} requests  in flight max {r.max_in_flight}{over}  "
-        f"{r.false_alarms} false alarms  {r.misses} misses  server CPU {r.server_cpu:.2f} s"
-        f"{failed}{note}"
-    )
-
-
-def summarise(records: list[RunRecord]) -> dict[str, dict[str, float]]:
-    summary: dict[str, dict[str, float]] = {}
-    for tool in (*TOOLS, FLOOR):
-        runs = [r for r in records if r.tool == tool and r.report_written]
-        if not runs:
-            continue
-        summary[tool] = {
-            "wall": statistics.mean(r.wall for r in runs),
-            "cpu": statistics.mean(r.cpu for r in runs),
-            "max_rss_mb": max(r.max_rss_mb for r in runs),
-            "requests": statistics.mean(r.requests for r in runs),
-            "max_in_flight": max(r.max_in_flight for r in runs),
-            "false_alarms": max(r.false_alarms for r in runs),
-            "misses": max(r.misses for r in runs),
-            "server_cpu_share": statistics.mean(r.server_cpu / r.wall for r in runs),
-        }
-    return summary
-
-
-def print_summary(summary: dict[str, dict[str, float]], per_host: int) -> None:
-    rows = [("wall time, s (mean)", "wall", "{:.2f}"),
-            ("CPU time, s (mean)", "cpu", "{:.2f}"),
-            ("peak RSS, MB (max)", "max_rss_mb", "{:.1f}"),
-            ("requests sent (mean)", "requests", "{:.0f}"),
-            ("most in flight on one host", "max_in_flight", "{:.0f}"),
-            ("false alarms (worst run)", "false_alarms", "{:.0f}"),
-            ("misses (worst run)", "misses", "{:.0f}"),
-            ("server CPU / wall (mean)", "server_cpu_share", "{:.0%}")]
-    lychee, linkcheck = summary.get("lychee"), summary.get("linkcheck")
-    floor = summary.get(FLOOR)
-    print(f"\n{'':<28}{'lychee':>12}{'linkcheck':>12}{'ratio lc/ly':>13}"
-          + (f"{'floor':>10}" if floor else ""))
-    for title, key, fmt in rows:
-        a = fmt.format(lychee[key]) if lychee else "-"
-        b = fmt.format(linkcheck[key]) if linkcheck else "-"
-        ratio = "-"
-        if lychee and linkcheck and lychee[key]:
-            ratio = f"{linkcheck[key] / lychee[key]:.2f}"
-        extra = f"{fmt.format(floor[key]):>10}" if floor else ""
-        print(f"{title:<28}{a:>12}{b:>12}{ratio:>13}{extra}")
-    if linkcheck:
-        print(_targets(linkcheck, lychee, per_host))
-
-
-def _targets(lc: dict[str, float], ly: dict[str, float] | None, per_host: int) -> str:
-    checks = [
-        ("no false alarm", lc["false_alarms"] == 0),
-        ("no miss", lc["misses"] == 0),
-        ("peak RSS <= 150 MB", lc["max_rss_mb"] <= 150),
-        (f"never more than {per_host} in flight per host", lc["max_in_flight"] <= per_host),
-    ]
-    if ly:
-        checks.append(("wall time <= 0.8 x lychee", lc["wall"] <= 0.8 * ly["wall"]))
-    return "\nlinkcheck targets: " + "; ".join(
-        f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks
-    )
+def floor_row(args: argparse.Namespace, corpus: Corpus, work: Path) -> Row:
+    report = work / "floor-out" / "floor.json"
+    cmd = (sys.executable, str(HERE / "floor.py"), str(corpus.truth_path), str(report),
+           "--per-host", str(args.per_host or LYCHEE_PER_HOST))
+    return Row(FLOOR, FLOOR, cmd, report, work)
 
 
 def run_warm(args: argparse.Namespace, corpus: Corpus, work: Path, web: SimWebProcess) -> dict:
-    """linkcheck twice with its result store: the second run should fetch only broken URLs."""
-    shutil.rmtree(work / ".linkcheck", ignore_errors=True)
-    print("\nwarm re-run (linkcheck with its result store):", flush=True)
-    cold = run_tool("linkcheck", "cold", args, corpus, work, web, cache=True)
-    warm = run_tool("linkcheck", "warm", args, corpus, work, web, cache=True)
-    broken = sum(1 for t in corpus.targets if t.truth.value == "broken")
-    ratio = warm.wall / cold.wall if cold.wall else float("nan")
-    print(
-        f"  warm/cold wall time {ratio:.2f} (target <= 0.20); warm requests {warm.requests} "
-        f"for {broken} broken URLs (target: requests only for broken URLs); "
-        f"warm statuses {warm.statuses}"
-    )
-    return {"cold": asdict(cold), "warm": asdict(warm), "broken_urls": broken,
-            "wall_ratio": ratio}
-
-
-def fresh_work_dir(work: Path) -> bool:
-    """Empty the work dir, but only one this script made (it carries a marker file)."""
-    marker = work / ".bench_remote"
-    if work.exists() and any(work.iterdir()):
-        if not marker.is_file():
-            return False
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    marker.write_text("work dir of benchmarks/bench_remote.py: emptied on every run\n", "utf-8")
-    return True
+    """linkcheck cold then warm from its own store, in rounds: warm may fetch only broken URLs."""
+    print("\nwarm re-runs (linkcheck, default configuration, cold then warm):", flush=True)
+    cold = linkcheck_row("linkcheck cold", work, corpus, args, None)
+    warm = linkcheck_row("linkcheck warm", work, corpus, args, None, cold=False)
+    warm = Row(warm.label, warm.tool, cold.cmd, cold.report, cold.cwd)  # the same home
+    pairs: list[tuple[RunRecord, RunRecord]] = []
+    for n in range(args.runs):
+        first = measure(cold, n + 1, web, corpus.truth, args.timeout)
+        pairs.append((first, measure(warm, n + 1, web, corpus.truth, args.timeout)))
+    broken = sum(1 for t in corpus.targets if t.truth is Truth.BROKEN)
+    ratios = [w.wall / c.wall for c, w in pairs if c.wall]
+    figures = {
+        "cold_wall": spread([c.wall for c, _ in pairs]),
+        "warm_wall": spread([w.wall for _, w in pairs]),
+        "warm_cpu": spread([w.cpu for _, w in pairs]),
+        "warm_requests": spread([w.requests for _, w in pairs]),
+        "wall_ratio": spread(ratios), "broken_urls": broken,
+    }
+    print(f"  warm/cold wall time {figures['wall_ratio']['median']:.2f} "
+          f"({figures['wall_ratio']['min']:.2f}-{figures['wall_ratio']['max']:.2f}; target "
+          f"<= 0.20); warm requests {statistics.median(w.requests for _, w in pairs):.0f} "
+          f"for {broken} broken URLs; warm statuses {pairs[-1][1].statuses}")
+    return {**figures, "runs": [[asdict(c), asdict(w)] for c, w in pairs]}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -329,21 +121,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--urls", type=int, default=5000, help="unique URLs (default 5000)")
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=2, help="runs per tool (default 2)")
-    parser.add_argument("--only", choices=TOOLS, help="measure one tool")
-    parser.add_argument("--warm", action="store_true", help="also measure a warm linkcheck re-run")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--only", choices=(LYCHEE, LINKCHECK), help="measure one tool")
+    parser.add_argument("--warm", action="store_true", help="also measure warm linkcheck re-runs")
     parser.add_argument("--floor", action="store_true", help="also run the bare client once")
-    parser.add_argument("--https-twins", action="store_true",
-                        help="keep linkcheck's insecure-http rule on (probes https:// twins)")
-    parser.add_argument("--per-host", type=int, default=4, help="per-host limit for both tools")
-    # lychee's default; linkcheck's own default is 64, so both run with the same global limit
-    parser.add_argument("--max-concurrency", type=int, default=128,
-                        help="requests in flight in all, for both tools (default 128)")
+    parser.add_argument("--extra", action="append", default=[], choices=sorted(EXTRAS),
+                        help="also a linkcheck row with this switched off (a labelled variant)")
+    parser.add_argument("--per-host", type=int,
+                        help="per-host limit for both tools (default: linkcheck's own, 4)")
+    parser.add_argument("--max-concurrency", type=int,
+                        help="global limit for both tools (default: linkcheck's own, 128)")
     parser.add_argument("--rate-limit", type=int, default=4,
                         help="rate-limited hosts answer 429 above this many in flight")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per tool run")
-    parser.add_argument("--work-dir", default=str(HERE / "out"), help="corpus, reports, logs")
+    parser.add_argument("--work-dir", default=str(HERE / "out" / "plain"),
+                        help="corpus, reports, logs")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     return parser.parse_args(argv)
 
@@ -351,16 +144,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(args.work_dir).resolve()
-    if not fresh_work_dir(work):
+    if not fresh_work_dir(work, ".bench_remote"):
         print(f"{work}: not empty and not a work dir of this benchmark; choose another --work-dir")
         return 2
-    tools = [args.only] if args.only else list(TOOLS)
-    if "linkcheck" in tools or args.warm:
-        reason = linkcheck_available()
-        if reason:
-            print(f"linkcheck skipped: the remote checker is not importable ({reason})")
-            tools = [t for t in tools if t != "linkcheck"]
-            args.warm = False
+    reason = linkcheck_available()
+    if reason:
+        print(f"linkcheck skipped: not importable ({reason})")
+        args.only, args.warm, args.extra = LYCHEE, False, []
     with SimWebProcess(args.hosts, args.latency, args.rate_limit) as web:
         spec = CorpusSpec(urls=args.urls, files=args.files, hosts=args.hosts, seed=args.seed,
                           port=web.port)
@@ -369,15 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.urls} URLs x {spec.links_per_url} links in {args.files} files on "
               f"{args.hosts} hosts (port {web.port}), {args.latency * 1000:.0f} ms latency; "
               f"work dir {work}", flush=True)
-        records = [run_tool(tool, f"run{n + 1}", args, corpus, work, web)
-                   for n in range(args.runs) for tool in tools]
+        records = interleaved(rows(args, corpus, work), args.runs, web, corpus.truth,
+                              args.timeout)
         if args.floor:
-            records.append(run_tool(FLOOR, "run1", args, corpus, work, web))
+            records.append(measure(floor_row(args, corpus, work), 1, web, corpus.truth,
+                                   args.timeout))
         summary = summarise(records)
-        print_summary(summary, args.per_host)
-        for tool in tools:
-            if tool not in summary:
-                print(f"{tool}: no run wrote a usable report (see the lines above)")
+        print_table(summary, records)
         warm = run_warm(args, corpus, work, web) if args.warm else None
     result = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores",

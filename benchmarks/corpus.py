@@ -23,6 +23,7 @@ class Truth(StrEnum):
     OK = "ok"
     BROKEN = "broken"  # answers 404
     REDIRECTED = "redirected"  # answers 301/308 to a page that answers 200: not broken
+    DEAD = "dead"  # its host refuses connections or never answers: failing or unverifiable
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
 """Read each tool's JSON report into one verdict per URL, and score it against the truth.
 
-A false alarm is a URL reported broken whose truth is ok or redirected (a permanent redirect to a
-working page is not broken). A miss is a broken URL not reported broken, or a redirected URL not
-reported redirected.
+A false alarm is a URL reported failing whose truth is ok or redirected (a permanent redirect to
+a working page is not broken). A miss is a broken URL not reported failing, a redirected URL not
+reported redirected, or a URL on a dead host (refusing, hanging) reported as working. Failing is
+`broken`, or `new-failure`: linkcheck's verdict for a first failure while its result store is on
+(reported, though the run does not fail on it until the failure repeats).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ BROKEN = "broken"
 REDIRECTED = "redirected"
 OK = "ok"
 NOT_REPORTED = "not-reported"
+NEW_FAILURE = "new-failure"
+FAILING = frozenset({BROKEN, NEW_FAILURE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +42,14 @@ def score(truth: dict[str, Truth], reported: dict[str, str]) -> Score:
     for url, expected in truth.items():
         verdict = reported.get(url, NOT_REPORTED)
         counts[verdict] += 1
-        if verdict == BROKEN and expected is not Truth.BROKEN:
+        if expected is Truth.DEAD:  # any failing or unverifiable verdict is right
+            if verdict in (OK, REDIRECTED, NOT_REPORTED):
+                misses.append(url)
+        elif verdict in FAILING and expected is not Truth.BROKEN:
             false_alarms.append(url)
-        elif expected is not Truth.OK and verdict != expected.value:
+        elif expected is Truth.BROKEN and verdict not in FAILING:
+            misses.append(url)
+        elif expected is Truth.REDIRECTED and verdict != REDIRECTED:
             misses.append(url)
     return Score(tuple(false_alarms), tuple(misses), dict(counts))
 

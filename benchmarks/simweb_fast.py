@@ -124,9 +124,13 @@ def render(method: str, status: int, location: str | None, path: str, close: boo
         body = NOT_FOUND
     else:
         body = ""
-    data = body.encode()
-    head = [f"HTTP/1.1 {status} {REASONS[status]}", "Content-Type: text/html; charset=utf-8",
-            f"Content-Length: {len(data)}"]
+    return message(method, status, location, body.encode(), close)
+
+
+def message(method: str, status: int, location: str | None, data: bytes, close: bool) -> bytes:
+    """The bytes of one response: headers, and the body unless the request was HEAD."""
+    head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+            "Content-Type: text/html; charset=utf-8", f"Content-Length: {len(data)}"]
     if location:
         head.append(f"Location: {location}")
     if status == 429:
@@ -166,7 +170,7 @@ class Connection(asyncio.Protocol):
             # Not HTTP (a TLS hello to this plain-HTTP port): refuse at once, as servers do,
             # so that a client's https:// probe fails fast instead of waiting for a timeout.
             self.web.not_http += 1
-            self.transport.write(render("GET", 400, None, "", close=True))
+            self.transport.write(self.respond("GET", "/", close=True, status=400)[0])
             self.transport.close()
             return
         end = self.buffer.find(b"\r\n\r\n")
@@ -185,9 +189,15 @@ class Connection(asyncio.Protocol):
         method, path, version = (lines[0].split(" ") + ["", "", ""])[:3]
         close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"
         self.busy = True
-        status, location = self.web.begin(self.host, method, path)
-        response = render(method, status, location, path, close)
-        asyncio.get_running_loop().call_later(self.web.latency, self._finish, response, close)
+        response, delay = self.respond(method, path, close)
+        asyncio.get_running_loop().call_later(delay, self._finish, response, close)
+
+    def respond(self, method: str, path: str, close: bool, status: int = 0) -> tuple[bytes, float]:
+        """The response to one request (`status` forces one) and when to send it."""
+        location = None
+        if not status:
+            status, location = self.web.begin(self.host, method, path)
+        return render(method, status, location, path, close), self.web.latency
 
     def _finish(self, response: bytes, close: bool) -> None:
         self.web.end(self.host)
@@ -237,6 +247,11 @@ async def serve(args: argparse.Namespace) -> None:
     hosts = host_addresses(args.hosts)
     web = SimWeb(hosts, args.latency, args.limit)
     servers, port = await listen(web, hosts, args.port)
+    await obey(web, servers, port)
+
+
+async def obey(web: SimWeb, servers: list[asyncio.Server], port: int) -> None:
+    """Say `ready PORT`, then answer the harness's commands until `quit`."""
     answer({"ready": port})
     queue: asyncio.Queue[str] = asyncio.Queue()
     loop = asyncio.get_running_loop()
@@ -272,17 +287,20 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(serve(args))
 
 
-class SimWebProcess:
-    """The harness's handle on the server process: start it, send commands, stop it."""
+class ServerProcess:
+    """The harness's handle on a server process: start it, send commands, stop it."""
 
-    def __init__(self, hosts: int, latency: float, limit: int, reply_timeout: float = 30.0):
+    def __init__(self, argv: list[str], reply_timeout: float = 30.0) -> None:
         self.reply_timeout = reply_timeout
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--hosts", str(hosts), "--latency", str(latency),
-             "--limit", str(limit)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            start_new_session=True,
         )
-        self.port = int(self._reply()["ready"])
+        try:
+            self.port = int(self._reply()["ready"])
+        except (TimeoutError, RuntimeError, KeyError, ValueError):
+            self.close()
+            raise
 
     def command(self, line: str) -> dict:
         assert self.proc.stdin is not None
@@ -306,15 +324,23 @@ class SimWebProcess:
             try:
                 self.command("quit")
                 self.proc.wait(timeout=10)
-            except (OSError, TimeoutError, RuntimeError, subprocess.TimeoutExpired):
+            except (OSError, TimeoutError, RuntimeError, ValueError, subprocess.TimeoutExpired):
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
 
-    def __enter__(self) -> SimWebProcess:
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SimWebProcess(ServerProcess):
+    """This module's plain-HTTP web in its own process."""
+
+    def __init__(self, hosts: int, latency: float, limit: int, reply_timeout: float = 30.0):
+        super().__init__([sys.executable, __file__, "--hosts", str(hosts), "--latency",
+                          str(latency), "--limit", str(limit)], reply_timeout)
 
 
 if __name__ == "__main__":
