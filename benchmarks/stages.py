@@ -25,11 +25,10 @@ from linkcheck.check.local import check_local
 from linkcheck.config import load_config
 from linkcheck.discover import discover
 from linkcheck.extract import extract_file
-from linkcheck.models import CheckResult, Hop, Status
-from linkcheck.pipeline import RunResult
+from linkcheck.models import CheckResult, Hop, RunResult, Status
 from linkcheck.report import json_report, markdown
 from linkcheck.report.changes import compare, load_baseline
-from linkcheck.rules import apply_rules, extra_targets, without_replaced_diagnostics
+from linkcheck.rules import build_context, extra_targets, run_rules, without_replaced_diagnostics
 
 
 def best(repeat: int, work: Callable[[], object]) -> tuple[float, object]:
@@ -104,8 +103,9 @@ def main() -> None:
         results.setdefault(link.resolved_url, CheckResult(link.resolved_url, Status.UNCHECKED, ""))
 
     def rules() -> RunResult:
-        extra_targets(documents, config)
-        findings = tuple(apply_rules(documents, results, config))
+        context = build_context(documents, {}, config)
+        extra_targets(context)
+        findings = tuple(run_rules(context.with_results(results)))
         return RunResult(without_replaced_diagnostics(documents, config), results, findings)
 
     figures["rules"], run = best(args.repeat, rules)

@@ -147,3 +147,23 @@ def test_host_overrides_are_typed(tmp_path):
     assert host.concurrency == 1
     assert host.headers == {"Authorization": "token ${GITHUB_TOKEN}"}
     assert host.accept == (429,)
+
+
+def test_mode_defaults_sit_between_the_defaults_and_the_file(tmp_path):
+    pr = {"check.allow_private": False}
+    assert load_config(root=tmp_path).check.allow_private is True
+    assert load_config(root=tmp_path, mode_defaults=pr).check.allow_private is False
+    (tmp_path / "linkcheck.yml").write_text("check:\n  allow_private: true\n  retries: 1\n")
+    config = load_config(root=tmp_path, mode_defaults=pr)
+    assert config.check.allow_private is True and config.check.retries == 1  # the file wins
+    (tmp_path / "linkcheck.yml").write_text("check:\n  retries: 1\n")
+    config = load_config(root=tmp_path, mode_defaults=pr)
+    assert config.check.allow_private is False and config.check.retries == 1
+    overridden = load_config(None, {"check.allow_private": True}, tmp_path, mode_defaults=pr)
+    assert overridden.check.allow_private is True  # the command line wins over both
+
+
+def test_a_broken_section_is_still_named_under_mode_defaults(tmp_path):
+    (tmp_path / "linkcheck.yml").write_text("check: [1, 2]\n")
+    with pytest.raises(ConfigError, match="'check' must be a mapping"):
+        load_config(root=tmp_path, mode_defaults={"check.allow_private": False})

@@ -13,8 +13,8 @@ from linkcheck import cli
 from linkcheck.config import Config, ConfigError, StoreConfig
 from linkcheck.extract import extract_file
 from linkcheck.fix import apply_edits, fix, fix_documents, selected_rules
+from linkcheck.history.store import open_store
 from linkcheck.models import CheckResult, Status
-from linkcheck.store import open_store
 
 CURRICULUM = Path(__file__).parent.parent / "curriculum"
 OFFLINE = Config(offline=True, store=StoreConfig(enabled=False))

@@ -11,10 +11,10 @@ from linkcheck.models import (
     Finding,
     Link,
     LinkKind,
+    RunResult,
     Severity,
     Status,
 )
-from linkcheck.pipeline import RunResult
 from linkcheck.report import github
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")

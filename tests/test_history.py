@@ -16,10 +16,10 @@ import pytest
 from linkcheck import pipeline
 from linkcheck.cli import EXIT_BROKEN, EXIT_OK, _write_reports, main
 from linkcheck.config import CheckConfig, Config, StoreConfig
-from linkcheck.history import apply_policy, check_with_history
+from linkcheck.history.policy import apply_policy, check_with_history
+from linkcheck.history.store import UrlHistory
 from linkcheck.models import CheckResult, Status
 from linkcheck.report.changes import compare, load_baseline
-from linkcheck.store import UrlHistory
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

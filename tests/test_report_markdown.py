@@ -9,8 +9,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from linkcheck.models import CheckResult, Document, Link, LinkKind, Status
-from linkcheck.pipeline import RunResult
+from linkcheck.models import CheckResult, Document, Link, LinkKind, RunResult, Status
 from linkcheck.report import json_report, markdown
 from linkcheck.report.changes import compare, load_baseline
 from linkcheck.report.markdown import ZWJ, code_cell, escape_cell

@@ -13,7 +13,13 @@ from linkcheck.config import Config, ConfigError, RuleConfig, load_config
 from linkcheck.extract import extract_file
 from linkcheck.models import CheckResult, Diagnostic, Document, Severity, Status
 from linkcheck.pipeline import run
-from linkcheck.rules import apply_rules, extra_targets, without_replaced_diagnostics
+from linkcheck.rules import (
+    apply_rules,
+    build_context,
+    extra_targets,
+    validate_rule_config,
+    without_replaced_diagnostics,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 CURRICULUM = Path(__file__).parent.parent / "curriculum"
@@ -99,11 +105,11 @@ def test_extra_targets_obey_the_exclude_patterns(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     documents = (extract_file("a.md"),)
-    assert extra_targets(documents, Config()) == [
+    assert extra_targets(build_context(documents, {}, Config())) == [
         "https://intranet.test/caf%C3%A9", "https://scrum.test/guide"
     ]
     # the repaired URL (mojibake) and the https twin (insecure-http) alike
-    assert extra_targets(documents, Config(exclude=("intranet", "scrum"))) == []
+    assert extra_targets(build_context(documents, {}, Config(exclude=("intranet", "scrum")))) == []
 
 
 def test_a_repeated_definition_is_not_where_the_url_is_written(tmp_path, monkeypatch):
@@ -120,7 +126,7 @@ def test_insecure_http_only_with_a_verified_https_twin(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("a.md").write_text("[Scrum](http://scrum.test/guide)\n")
     documents = (extract_file("a.md"),)
-    assert extra_targets(documents, Config()) == ["https://scrum.test/guide"]
+    assert extra_targets(build_context(documents, {}, Config())) == ["https://scrum.test/guide"]
     ok = {"https://scrum.test/guide": CheckResult("https://scrum.test/guide", Status.OK, "200")}
     (finding,) = apply_rules(documents, ok, Config())
     assert (finding.rule, finding.replacement) == ("insecure-http", "https://scrum.test/guide")
@@ -178,7 +184,7 @@ def test_bad_rule_configuration_names_key_and_file(tmp_path, rules, message):
 
     (tmp_path / "linkcheck.yml").write_text(yaml.safe_dump({"rules": rules}))
     with pytest.raises(ConfigError) as error:
-        load_config(root=tmp_path)
+        validate_rule_config(load_config(root=tmp_path))
     assert "linkcheck.yml" in str(error.value) and message in str(error.value)
 
 
@@ -277,3 +283,28 @@ def test_run_exit_codes_and_reports_carry_the_findings(tmp_path, monkeypatch):
     assert "### LC103 `tracking-params`" in markdown and "#### docs/a.md" in markdown
     page.write_text("# A\n\nSee [the guide][nowhere].\n")
     assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN  # an error finding
+
+
+def test_an_online_run_reads_each_source_file_once_for_the_rules(tmp_path, monkeypatch):
+    import httpx
+    from httpx_pool import httpx_pools
+
+    from linkcheck.config import StoreConfig
+    from linkcheck.rules.source import Source
+
+    monkeypatch.chdir(tmp_path)
+    Path("a.md").write_text("[Scrum](http://scrum.test/guide) <https://x.test/>\n")
+    Path("b.md").write_text("[x](https://x.test/)\n")
+    reads: list[str] = []
+    real_read = Source.read.__func__
+
+    def counting(cls, file, code_lines=None):
+        reads.append(file)
+        return real_read(cls, file, code_lines)
+
+    monkeypatch.setattr(Source, "read", classmethod(counting))
+    pools = httpx_pools(httpx.MockTransport(lambda request: httpx.Response(200)))
+    config = Config(paths=("a.md", "b.md"), store=StoreConfig(enabled=False))
+    result = run(config, pool_factory=pools)
+    assert result.results["https://scrum.test/guide"].status is Status.OK  # the twin was asked
+    assert sorted(reads) == ["a.md", "b.md"]

@@ -7,8 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from linkcheck.models import DEADLINE_REASON, CheckResult, Hop, Status
-from linkcheck.store import (
+from linkcheck.history.store import (
     _MIGRATIONS,
     SCHEMA_VERSION,
     UrlHistory,
@@ -16,6 +15,7 @@ from linkcheck.store import (
     open_store,
     timestamp,
 )
+from linkcheck.models import DEADLINE_REASON, CheckResult, Hop, Status
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 MAX_AGE = {"ok": 86400.0, "redirected": 86400.0, "unverifiable": 21600.0, "broken": 1e9}

@@ -13,22 +13,23 @@ import traceback
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Config, ConfigError, load_config, set_in_file
+from .config import Config, ConfigError, load_config
 from .discover import discover
 from .extract import extract_file
-from .models import Document, Severity, Status
-from .pipeline import RunResult, run
+from .models import Document, RunResult, Severity, Status
+from .pipeline import run
 from .progress import ProgressRenderer
 from .report import json_report, markdown
 from .report.changes import compare, load_baseline
 
 # fix, the rule catalog, --changed-since and the github/sarif reports are imported where they
 # are used: start-up is paid on every run, and most runs need none of them
-if TYPE_CHECKING:
-    from .scope import ChangeScope
+
+# A PR run (--changed-since) refuses private addresses unless the config file or the command
+# line says otherwise: one layer between the defaults and the file.
+PR_DEFAULTS: dict[str, object] = {"check.allow_private": False}
 
 EXIT_OK = 0
 EXIT_BROKEN = 1
@@ -179,8 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _config(args: argparse.Namespace, **overrides: object) -> Config:
-    return load_config(args.config, overrides)
+def _config(
+    args: argparse.Namespace, mode_defaults: dict[str, object] | None = None, **overrides: object
+) -> Config:
+    from .rules import validate_rule_config
+
+    config = load_config(args.config, overrides, mode_defaults=mode_defaults)
+    validate_rule_config(config)
+    return config
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -225,6 +232,7 @@ def _run(args: argparse.Namespace) -> int:
         scope = changed_since(args.changed_since)
     config = _config(
         args,
+        PR_DEFAULTS if scope is not None else None,
         offline=args.offline,
         output_dir=args.output_dir,
         **{
@@ -232,14 +240,10 @@ def _run(args: argparse.Namespace) -> int:
             "check.max_concurrency": args.max_concurrency,
             "check.per_host": args.per_host,
             "check.deadline": args.deadline,
+            "check.allow_private": args.allow_private,
             "store.enabled": False if args.no_cache else None,
         },
     )
-    config = _scoped(config, scope)
-    if args.allow_private is not None:  # the command line beats the PR default
-        config = dataclasses.replace(
-            config, check=dataclasses.replace(config.check, allow_private=args.allow_private)
-        )
     output_dir = Path(config.output_dir)
     baseline_file = Path(args.baseline) if args.baseline else output_dir / "linkcheck.json"
     baseline, baseline_notes = load_baseline(baseline_file, required=args.baseline is not None)
@@ -261,13 +265,6 @@ def _formats(values: list[str] | None) -> set[str]:
             f"--format: unknown format {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
         )
     return chosen | {"markdown", "json"}
-
-
-def _scoped(config: Config, scope: ChangeScope | None) -> Config:
-    """A PR run refuses private addresses unless the config file says otherwise."""
-    if scope is None or set_in_file(config, "check.allow_private"):
-        return config
-    return dataclasses.replace(config, check=dataclasses.replace(config.check, allow_private=False))
 
 
 def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None) -> None:

@@ -140,10 +140,13 @@ def load_config(
     config_file: str | None = None,
     overrides: dict[str, Any] | None = None,
     root: Path | None = None,
+    mode_defaults: dict[str, Any] | None = None,
 ) -> Config:
-    """Build the Config: defaults, then the file (explicit or root/linkcheck.yml), then overrides.
+    """Build the Config in layers: defaults, then `mode_defaults` (what a kind of run, such as a
+    PR check, changes), then the file (explicit or root/linkcheck.yml), then `overrides`.
 
-    `overrides` holds command-line values by dotted key (`"check.timeout"`); None is ignored.
+    Both `mode_defaults` and `overrides` hold values by dotted key (`"check.timeout"`); None is
+    ignored. Rule settings are validated by the caller, which knows the rules.
     """
     root = root or Path.cwd()
     data: dict[str, Any] = {}
@@ -155,28 +158,36 @@ def load_config(
         data, source = _read_yaml(path), str(config_file)
     elif (root / DEFAULT_CONFIG_FILE).is_file():
         data, source = _read_yaml(root / DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE
+    data = _layered(_nested(mode_defaults or {}), data)
     config = _build(Config, data, source or "<defaults>", "")
     config = _apply_overrides(config, overrides or {})
     _validate_patterns(config, source or "<command line>")
-    from .rules import validate_rule_config  # the rules import this module: import here
-
-    validate_rule_config(dataclasses.replace(config, source=source))
     return dataclasses.replace(config, source=source)
 
 
-def set_in_file(config: Config, dotted: str) -> bool:
-    """Whether the config file `config` was read from sets `dotted` (e.g. "check.allow_private").
+def _nested(dotted: dict[str, Any]) -> dict[str, Any]:
+    """{"check.timeout": 5} -> {"check": {"timeout": 5}}, None values left out."""
+    nested: dict[str, Any] = {}
+    for key, value in dotted.items():
+        if value is None:
+            continue
+        *sections, name = key.split(".")
+        place = nested
+        for section in sections:
+            place = place.setdefault(section, {})
+        place[name] = value
+    return nested
 
-    For defaults that depend on the mode of a run, where "the user chose this" must win.
-    """
-    if config.source is None:
-        return False
-    data: Any = _read_yaml(Path(config.source))
-    for part in dotted.split("."):
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return True
+
+def _layered(below: dict[str, Any], above: dict[str, Any]) -> dict[str, Any]:
+    """`above` over `below`, mapping by mapping: a key set above wins, whatever its value."""
+    merged = dict(below)
+    for key, value in above.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _layered(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .config import Config, ConfigError
 from .extract import extract_text
 from .models import CheckResult, Document, Finding, Status
-from .rules import RULES, apply_rules, extra_targets, find_rule
+from .rules import RULES, apply_rules, build_context, extra_targets, find_rule
 from .rules.source import Source
 
 if TYPE_CHECKING:  # only named in annotations
@@ -193,13 +193,13 @@ def stored_results(
     path = Path(config.store.path)
     if not (config.store.enabled and path.is_file()):
         return {}
-    from .store import StoreError, open_store
+    from .history.store import StoreError, open_store
 
     store, _notes = open_store(path)
     if store is None:
         return {}
     targets = {link.resolved_url for d in documents for link in d.links if link.is_remote}
-    targets.update(extra_targets(documents, config))
+    targets.update(extra_targets(build_context(documents, {}, config)))
     try:
         return store.reusable(sorted(targets), now or datetime.now(UTC), config.store.max_age)
     except StoreError:

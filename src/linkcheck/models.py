@@ -1,9 +1,12 @@
-"""The records that cross stage boundaries: links, documents, check results and findings."""
+"""The records that cross stage boundaries: links, documents, check results, findings, and a
+run's result with its change scope and its changes against the last report."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 
 class LinkKind(StrEnum):
@@ -149,3 +152,84 @@ class Finding:
     replacement: str | None = None  # suggested text when the finding is fixable
     original: str | None = None  # the exact source text the replacement replaces
     related: tuple[tuple[str, int], ...] = field(default=())  # other (file, line) places
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One problem in the comparison, located at its first occurrence in the file."""
+
+    file: str
+    line: int
+    url: str  # as written
+    target: str  # resolved URL or local path: the identity with `file`
+    status: str  # now: a Status value, or "removed" for a fixed problem whose link is gone
+    reason: str = ""
+    previous_status: str | None = None
+    since: str | None = None  # from the result store: when the failures began
+    failed_runs: int = 0  # from the result store: failed runs in a row
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    baseline: str | None  # the report compared with; None when there was none
+    new: tuple[Change, ...] = ()
+    still_broken: tuple[Change, ...] = ()
+    fixed: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeScope:
+    """What changed since `ref`: changed line numbers per file, and files new to git."""
+
+    ref: str
+    lines: dict[str, frozenset[int]] = field(default_factory=dict)  # resolved path -> lines
+    new_files: frozenset[str] = frozenset()  # resolved paths of untracked files: every line
+
+    def touches_file(self, file: str) -> bool:
+        key = _resolved(file)
+        return key in self.new_files or bool(self.lines.get(key))
+
+    def touches(self, link: Link) -> bool:
+        key = _resolved(link.file)
+        return key in self.new_files or link.line in self.lines.get(key, frozenset())
+
+
+def _resolved(file: str) -> str:
+    return str(Path(file).resolve())
+
+
+def _resolved(file: str) -> str:
+    return str(Path(file).resolve())
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run found, ready for the reporters."""
+
+    documents: tuple[Document, ...]
+    results: dict[str, CheckResult]  # verdict per target (Link.resolved_url)
+    findings: tuple[Finding, ...] = ()
+    offline: bool = False
+    network_down: bool = False
+    notes: tuple[str, ...] = field(default=())  # run-level messages for the reports
+    changes: Changes | None = None  # against the previous report; set by the CLI before reporting
+    requests_sent: int = 0  # HTTP requests this run (the result store saves the rest)
+    scope: ChangeScope | None = None  # --changed-since: only these lines were judged
+    # links per status, counted once on first use (reports ask for every status, twice)
+    _counts: dict[Status, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def links(self) -> list[Link]:
+        return [link for doc in self.documents for link in doc.links]
+
+    def result_for(self, link: Link) -> CheckResult:
+        return self.results[link.resolved_url]
+
+    def count(self, status: Status) -> int:
+        if not self._counts:
+            results = self.results
+            self._counts.update(
+                Counter(results[link.resolved_url].status for link in self.links)
+            )
+            self._counts.setdefault(status, 0)  # not empty now, even for a run without links
+        return self._counts.get(status, 0)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,48 +10,14 @@ from .check.local import check_local
 from .config import Config
 from .discover import discover
 from .extract.cache import CACHE_NAME, extract_all
-from .history import Clock, RemoteRun, check_with_history, utc_now
-from .models import CheckResult, Document, Finding, Link, Status
+from .history.policy import Clock, RemoteRun, check_with_history, utc_now
+from .models import ChangeScope, CheckResult, Document, RunResult, Status
 from .progress import ProgressEvent
-from .report.changes import Changes
-from .rules import apply_rules, extra_targets, without_replaced_diagnostics
+from .rules import build_context, extra_targets, run_rules, without_replaced_diagnostics
+from .rules.base import Context
 
-if TYPE_CHECKING:  # only named in annotations; offline runs need not import them
+if TYPE_CHECKING:  # only named in annotations; offline runs need not import it
     from .http.pool import PoolFactory
-    from .scope import ChangeScope
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """What a run found, ready for the reporters."""
-
-    documents: tuple[Document, ...]
-    results: dict[str, CheckResult]  # verdict per target (Link.resolved_url)
-    findings: tuple[Finding, ...] = ()
-    offline: bool = False
-    network_down: bool = False
-    notes: tuple[str, ...] = field(default=())  # run-level messages for the reports
-    changes: Changes | None = None  # against the previous report; set by the CLI before reporting
-    requests_sent: int = 0  # HTTP requests this run (the result store saves the rest)
-    scope: ChangeScope | None = None  # --changed-since: only these lines were judged
-    # links per status, counted once on first use (reports ask for every status, twice)
-    _counts: dict[Status, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    @property
-    def links(self) -> list[Link]:
-        return [link for doc in self.documents for link in doc.links]
-
-    def result_for(self, link: Link) -> CheckResult:
-        return self.results[link.resolved_url]
-
-    def count(self, status: Status) -> int:
-        if not self._counts:
-            results = self.results
-            self._counts.update(
-                Counter(results[link.resolved_url].status for link in self.links)
-            )
-            self._counts.setdefault(status, 0)  # not empty now, even for a run without links
-        return self._counts.get(status, 0)
 
 
 def run(
@@ -78,9 +42,10 @@ def run(
     if scope is not None:
         results.update(_outside_change(documents, remote_targets, results, scope))
     to_fetch = [t for t in remote_targets if t not in results]
-    remote = _check_remote(documents, to_fetch, results, config, clock, pool_factory, progress)
+    context = build_context(documents, {}, config)  # the sources are read once, here
+    remote = _check_remote(context, to_fetch, results, clock, pool_factory, progress)
     results.update(remote.results)
-    findings = tuple(apply_rules(documents, results, config))
+    findings = tuple(run_rules(context.with_results(results)))
     documents = without_replaced_diagnostics(documents, config)  # each problem reported once
     return RunResult(
         documents, results, findings, config.offline, remote.network_down, remote.notes,
@@ -89,16 +54,16 @@ def run(
 
 
 def _check_remote(
-    documents: tuple[Document, ...],
+    context: Context,
     to_fetch: list[str],
     decided: dict[str, CheckResult],
-    config: Config,
     clock: Clock,
     pool_factory: PoolFactory | None,
     progress: Callable[[ProgressEvent], None] | None,
 ) -> RemoteRun:
     """Verdicts for the remote targets not decided yet: fetched (or reused from the result
     store), or unchecked in an offline run."""
+    config = context.config
     if config.offline:
         return RemoteRun(
             {t: CheckResult(t, Status.UNCHECKED, "not checked (--offline)") for t in to_fetch}
@@ -107,7 +72,7 @@ def _check_remote(
         return RemoteRun({})
     # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
     wanted = set(to_fetch) | set(decided)
-    to_fetch = to_fetch + [t for t in extra_targets(documents, config) if t not in wanted]
+    to_fetch = to_fetch + [t for t in extra_targets(context) if t not in wanted]
     # imported here: offline runs and start-up need neither the event loop nor httpx
     import asyncio
 

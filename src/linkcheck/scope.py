@@ -11,37 +11,15 @@ import codecs
 import re
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ConfigError
-from .models import Link
+from .models import ChangeScope
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 GIT_TIMEOUT = 60.0
 
 Runner = Callable[..., subprocess.CompletedProcess]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeScope:
-    """What changed since `ref`: changed line numbers per file, and files new to git."""
-
-    ref: str
-    lines: dict[str, frozenset[int]] = field(default_factory=dict)  # resolved path -> lines
-    new_files: frozenset[str] = frozenset()  # resolved paths of untracked files: every line
-
-    def touches_file(self, file: str) -> bool:
-        key = _key(file)
-        return key in self.new_files or bool(self.lines.get(key))
-
-    def touches(self, link: Link) -> bool:
-        key = _key(link.file)
-        return key in self.new_files or link.line in self.lines.get(key, frozenset())
-
-
-def _key(file: str) -> str:
-    return str(Path(file).resolve())
 
 
 def changed_since(

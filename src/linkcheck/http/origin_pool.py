@@ -12,10 +12,11 @@ KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept for reuse
 class OriginPool:
     """Keep-alive HTTP/1.1 connections to one origin, each reused once its answer is read.
 
-    The per-host slots (check/remote/hosts.py) already bound how many requests run at once on an origin,
-    so this needs none of httpcore's pool machinery (queueing, locks, cancellation shields),
-    which costs about a tenth of a request's CPU time. A connection goes back for reuse only
-    when its exchange ended cleanly; one the server has closed is dropped on the next take.
+    The per-host slots (check/remote/hosts.py) already bound how many requests run at once on
+    an origin, so this needs none of httpcore's pool machinery (queueing, locks, cancellation
+    shields), which costs about a tenth of a request's CPU time. A connection goes back for
+    reuse only when its exchange ended cleanly; one the server has closed is dropped on the
+    next take.
     """
 
     def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:

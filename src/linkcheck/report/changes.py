@@ -13,39 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..models import Link, Status
-
-if TYPE_CHECKING:  # the pipeline imports this module's records
-    from ..pipeline import RunResult
+from ..models import Change, Changes, Link, RunResult, Status
 
 FAILING = (Status.BROKEN, Status.NEW_FAILURE)
 _VERIFIED = (Status.OK, Status.REDIRECTED)
 _FAILING_VALUES = tuple(str(s) for s in FAILING)  # a tuple: an entry's status may be a list
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One problem in the comparison, located at its first occurrence in the file."""
-
-    file: str
-    line: int
-    url: str  # as written
-    target: str  # resolved URL or local path: the identity with `file`
-    status: str  # now: a Status value, or "removed" for a fixed problem whose link is gone
-    reason: str = ""
-    previous_status: str | None = None
-    since: str | None = None  # from the result store: when the failures began
-    failed_runs: int = 0  # from the result store: failed runs in a row
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    baseline: str | None  # the report compared with; None when there was none
-    new: tuple[Change, ...] = ()
-    still_broken: tuple[Change, ...] = ()
-    fixed: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

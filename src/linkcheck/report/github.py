@@ -12,8 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from ..models import Severity, Status
-from ..pipeline import RunResult
+from ..models import RunResult, Severity, Status
 from . import said_once
 from .json_report import sorted_links
 

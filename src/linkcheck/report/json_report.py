@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..models import CheckResult, Diagnostic, Finding, Link, Status
-from ..pipeline import RunResult
-from .changes import Change, Changes
+from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
 from .json_text import dumps_indented
 
 SCHEMA_VERSION = 1

@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..models import CheckResult, Finding, Link, Status
-from ..pipeline import RunResult
+from ..models import Change, Changes, CheckResult, Finding, Link, RunResult, Status
 from ..rules import find_rule
 from . import said_once
-from .changes import Change, Changes
 from .json_report import sorted_links
 
 PROBLEM_STATUSES = (Status.BROKEN, Status.NEW_FAILURE, Status.REDIRECTED, Status.UNVERIFIABLE)

@@ -13,8 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..models import Severity, Status
-from ..pipeline import RunResult
+from ..models import RunResult, Severity, Status
 from . import said_once
 from .json_report import sorted_links
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..config import Config, ConfigError
 from ..models import CheckResult, Document, Finding, Severity
-from ..suppress import Suppressions, parse
 from ..urls import TargetKind, target_kind
 from . import (
     bare_url,
@@ -26,6 +25,7 @@ from . import (
 )
 from .base import Context, Rule, Settings
 from .source import Source
+from .suppress import Suppressions, parse
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -41,7 +41,6 @@ RULES: tuple[Rule, ...] = tuple(
     )
 )
 _BY_NAME = {rule.slug: rule for rule in RULES} | {rule.id.lower(): rule for rule in RULES}
-_EMPTY: Mapping[str, CheckResult] = {}
 
 
 def find_rule(name: str) -> Rule | None:
@@ -64,7 +63,12 @@ def apply_rules(
 
     `sources` holds the files' text when it is not the text on disk (`linkcheck fix` passes).
     """
-    context = build_context(documents, results, config, sources)
+    return run_rules(build_context(documents, results, config, sources))
+
+
+def run_rules(context: Context) -> list[Finding]:
+    """Every enabled rule's findings in `context`, sorted by file, line, column, rule."""
+    config = context.config
     findings = [
         finding
         for settings in enabled_rules(config)
@@ -101,8 +105,7 @@ def suppressions(source: Source) -> Suppressions:
 
 
 def enabled_rules(config: Config) -> list[Settings]:
-    """Every rule as configured, minus those switched off; validates the configuration."""
-    validate_rule_config(config)
+    """Every rule as configured, minus those switched off (`validate_rule_config` has passed)."""
     out = []
     for rule in RULES:
         configured = config.rules.get(rule.slug)
@@ -148,15 +151,16 @@ def _validate_option(rule: Rule, key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: must be one of error, warning, info, off, got {value!r}")
 
 
-def extra_targets(documents: tuple[Document, ...], config: Config) -> list[str]:
+def extra_targets(context: Context) -> list[str]:
     """Remote URLs the run should also check so rules can verify their fixes (https twins...).
 
     Derived from link text, so they obey the same limits as links: remote, and not excluded.
+    The verdicts in `context` are not looked at: the run has none yet.
     """
+    config = context.config
     enabled = [s for s in enabled_rules(config) if s.rule.targets is not None]
     if not enabled:
         return []
-    context = build_context(documents, _EMPTY, config)
     targets = {t for s in enabled for t in _targets(s, context)}
     return sorted(
         t for t in targets if target_kind(t) is TargetKind.REMOTE and not config.is_excluded(t)

@@ -11,8 +11,8 @@ from typing import Any
 
 from ..config import Config
 from ..models import CheckResult, Document, Finding, Link, LinkKind, Severity
-from ..suppress import Suppressions
 from .source import Source
+from .suppress import Suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,11 @@ class Context:
     )
     # values several rules derive from the same inputs (resource keys...), by purpose
     memo: dict[object, dict] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_results(self, results: Mapping[str, CheckResult]) -> Context:
+        """This context with the run's verdicts in; the sources are not read again."""
+        return Context(self.documents, results, self.config, self.sources, self.suppressions,
+                       self._sites)
 
     def suppressed(self, rule: Rule, file: str, line: int) -> bool:
         marks = self.suppressions.get(file)

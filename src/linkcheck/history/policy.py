@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .models import CheckResult, Status
+from ..config import Config
+from ..models import CheckResult, Status
 from .store import ResultStore, StoreError, UrlHistory, open_store
 
 # Fetches the given URLs; answers with the remote checker's outcome (results, network_down, ...).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from ..models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
 
 SCHEMA_VERSION = 2  # kept in PRAGMA user_version
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
