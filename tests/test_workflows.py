@@ -111,8 +111,12 @@ def readme_test_command() -> str:
 
 def runner_free_environ() -> dict[str, str]:
     """This process's environment without the runner's own variables (GITHUB_OUTPUT, ...), so the
-    tests write no outputs or summaries of the CI job that runs them."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    tests write no outputs or summaries of the CI job that runs them. The tests' own interpreter
+    and scripts come first on PATH, as setup-python puts them on a runner, whether or not the
+    environment running the tests is activated."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return environ
 
 
 def run_script(step: dict, env: dict[str, str], cwd: Path, shell: str = "bash -e"):
@@ -140,7 +144,7 @@ def fake_gh(tmp_path: Path) -> dict[str, str]:
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{bin_dir}{os.pathsep}{runner_free_environ()['PATH']}",
         "GH_LOG": str(tmp_path / "gh.log"),
         "RUNNER_TEMP": str(runner_temp),
         "GH_TOKEN": "token-for-tests",
@@ -630,7 +634,9 @@ def action_env(inputs: dict[str, str], output_file: Path) -> dict[str, str]:
     doc = action()
     values = {name: spec.get("default", "") for name, spec in doc["inputs"].items()}
     values.update(inputs)
-    linkcheck = shutil.which("linkcheck") or str(Path(sys.executable).parent / "linkcheck")
+    # the tests' own environment's script, activated or not; PATH only when it has none
+    beside = Path(sys.executable).parent / "linkcheck"
+    linkcheck = str(beside) if beside.is_file() else shutil.which("linkcheck") or "linkcheck"
     context = {f"inputs.{name}": value for name, value in values.items()}
     context["steps.install.outputs.linkcheck"] = linkcheck
     step = step_named(doc["runs"]["steps"], "run")

@@ -52,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"linkcheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_run_command(sub)
+    _add_extract_command(sub)
+    _add_rule_commands(sub)
+    return parser
 
+
+def _add_run_command(sub: argparse._SubParsersAction) -> None:
     run_p = sub.add_parser("run", help="discover, extract, check and report")
     run_p.add_argument(
         "paths", nargs="*", help="files, directories or globs (default: config paths)"
@@ -83,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check links to private addresses too",
     )
+    _add_report_options(run_p)
+
+
+def _add_report_options(run_p: argparse.ArgumentParser) -> None:
     run_p.add_argument("--strict", action="store_true", help="warnings also fail the run")
     run_p.add_argument(
         "--no-cache",
@@ -111,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
     )
 
+
+def _add_extract_command(sub: argparse._SubParsersAction) -> None:
     ext_p = sub.add_parser("extract", help="print every link found, without touching the network")
     ext_p.add_argument(
         "paths", nargs="*", help="files, directories or globs (default: config paths)"
@@ -120,8 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
     ext_p.add_argument(
         "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
     )
-    _add_rule_commands(sub)
-    return parser
 
 
 def _add_rule_commands(sub: argparse._SubParsersAction) -> None:
