@@ -45,7 +45,7 @@ def _expectations(path: str) -> dict[int, list[tuple[str, int, str]]]:
 _ITEM = re.compile(r"([a-z-]+)@(\d+) (.*?)(?= [a-z-]+@\d+ |$)")
 
 
-@pytest.mark.parametrize("name", ["autolinks.md", "kinds.md"])
+@pytest.mark.parametrize("name", ["autolinks.md", "kinds.md", "hrefs.md"])
 def test_fixture_links_match_inline_expectations(name: str) -> None:
     path = f"{FIXTURES}/{name}"
     document = extract_file(path)

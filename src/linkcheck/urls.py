@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from enum import StrEnum
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import ada_url
 
@@ -34,6 +34,21 @@ def scheme_of(url: str) -> str | None:
     """The lowercased scheme of `url`, or None when it is a relative reference."""
     match = _SCHEME.match(url)
     return match.group(1).lower() if match else None
+
+
+# What cmark-gfm writes unchanged into an href (houdini_escape_href's HREF_SAFE, plus `&` and
+# `'`, which it writes as HTML entities); everything else is percent-encoded as UTF-8.
+_HREF_UNSAFE = re.compile(r"[^A-Za-z0-9!#$%&'()*+,\-./:;=?@_~]+")
+
+
+def escape_href(destination: str) -> str:
+    """The href GitHub's renderer writes for a markdown destination (escapes decoded).
+
+    Backslashes, brackets, spaces, non-ASCII and the like become `%XX`; an existing `%` is
+    left as it is. A browser then parses that href, so `[a](https://x.org/a\\b)` requests
+    `/a%5Cb`, where parsing the destination as written would turn `\\` into `/`.
+    """
+    return _HREF_UNSAFE.sub(lambda m: quote(m.group(), safe=""), destination)
 
 
 def resolve(destination: str, source_file: str) -> str:

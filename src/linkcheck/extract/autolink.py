@@ -45,47 +45,85 @@ def bare_href(written: str) -> str:
     return written
 
 
-def match_email(src: str, pos: int, limit: int, pending: str) -> tuple[int, int] | None:
-    """`local@domain.tld`, optionally after `mailto:`/`xmpp:`, with `src[pos]` the `@`."""
-    local = _email_local_part(pending)
-    if local is None:
-        return None
-    rewind, is_xmpp = local
-    end, dots = pos + 1, 0
-    while end < limit:
-        char = src[end]
-        if _is_ascii_alnum(char) or char in "-_" or (char == "/" and is_xmpp):
-            end += 1
-        elif char == "." and end + 1 < limit and _is_ascii_alnum(src[end + 1]):
-            dots += 1
-            end += 1
-        else:
-            break
-    if end - pos < 2 or dots == 0 or not (_is_ascii_alpha(src[end - 1]) or src[end - 1] == "."):
-        return None
-    end = _autolink_delim(src, pos, end)
-    return (pos - rewind, end) if end > pos + 1 else None
+def find_emails(text: str) -> list[tuple[int, int, bool]]:
+    """Addresses in a run of rendered text, as cmark-gfm's autolink postprocess finds them.
 
-
-def _email_local_part(pending: str) -> tuple[int, bool] | None:
-    """How far before `@` the address starts, and whether it is an `xmpp:` one.
-
-    Only the pending text is searched, so a `_` that markdown-it has already taken as an
-    emphasis delimiter ends the local part (cmark-gfm would look past it).
+    GitHub looks for `local@domain.tld` after inline parsing, in text with escapes and
+    entities decoded and unmatched emphasis markers kept (so `first_last@x.org` is one
+    address); a `mailto:` or `xmpp:` just before the local part is kept in the link.
+    Returns (start, end, needs_mailto) for each address, in order.
     """
-    rewind = 0
-    while rewind < len(pending) and (
-        _is_ascii_alnum(pending[-rewind - 1]) or pending[-rewind - 1] in ".+-_"
-    ):
-        rewind += 1
-    if rewind == 0:
-        return None
-    head = pending[: len(pending) - rewind]
+    found: list[tuple[int, int, bool]] = []
+    start = offset = 0
+    while start + offset < len(text):
+        at = text.find("@", start + offset)
+        if at < 0:
+            break
+        match = _email_at(text, start + offset, at)
+        if isinstance(match, int):
+            offset = match - start
+            continue
+        found.append(match)
+        start, offset = match[1], 0
+    return found
+
+
+def _email_at(text: str, floor: int, at: int) -> tuple[int, int, bool] | int:
+    """The address around the `@` at `at` (rewinding no further than `floor`), or the
+    position to search on from when there is none there."""
+    while True:
+        rewind, needs_mailto, is_xmpp = _email_rewind(text, floor, at)
+        if rewind == 0:
+            return at + 1
+        end, dots, next_at = at + 1, 0, None
+        while end < len(text):
+            char = text[end]
+            if _is_ascii_alnum(char):
+                pass
+            elif char == "@":  # another `@`: the address can only be around that one
+                next_at = end
+                break
+            elif char == "." and end + 1 < len(text) and _is_ascii_alnum(text[end + 1]):
+                dots += 1
+            elif not (char == "/" and is_xmpp) and char not in "-_":
+                break
+            end += 1
+        if next_at is not None:
+            floor, at = at + 1, next_at
+            continue
+        last = text[end - 1]
+        if end - at < 2 or dots == 0 or not (_is_ascii_alpha(last) or last == "."):
+            return end
+        end = _autolink_delim(text, at, end)
+        return (at - rewind, end, needs_mailto) if end > at else at + 1
+
+
+def _email_rewind(text: str, floor: int, at: int) -> tuple[int, bool, bool]:
+    """How far before `@` the address starts; whether it needs `mailto:`; whether `xmpp:`."""
+    rewind, needs_mailto, is_xmpp = 0, True, False
+    while rewind < at - floor:
+        char = text[at - rewind - 1]
+        if _is_ascii_alnum(char) or char in ".+-_":
+            rewind += 1
+            continue
+        if char == ":":
+            protocol = _protocol_before(text, floor, at - rewind)
+            if protocol:
+                needs_mailto, is_xmpp = False, is_xmpp or protocol == "xmpp:"
+                rewind += 1
+                continue
+        break
+    return rewind, needs_mailto, is_xmpp
+
+
+def _protocol_before(text: str, floor: int, local_start: int) -> str | None:
+    """`mailto:` or `xmpp:` ending at `local_start`, not glued to a letter or digit before."""
     for protocol in ("mailto:", "xmpp:"):
-        before = head[: -len(protocol)]
-        if head.endswith(protocol) and not (before and _is_ascii_alnum(before[-1])):
-            return rewind + len(protocol), protocol == "xmpp:"
-    return rewind, False
+        begin = local_start - len(protocol)
+        if begin >= floor and text.startswith(protocol, begin):
+            if begin == floor or not _is_ascii_alnum(text[begin - 1]):
+                return protocol
+    return None
 
 
 def match_www(src: str, pos: int, limit: int) -> tuple[int, int] | None:

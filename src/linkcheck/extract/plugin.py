@@ -3,6 +3,7 @@ inline/core rules that record where each link starts (one plugin, built once).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -14,8 +15,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .autolink import bare_href, match_email, match_url, match_www
+from .autolink import bare_href, find_emails, match_url, match_www
 from .destination import parse_link_destination
+from .positions import source_offsets
 
 SPAN = "linkcheck.span"  # token.meta key: (start, end) offsets in the inline source
 DEST = "linkcheck.dest"  # token.meta key: destination exactly as written
@@ -58,6 +60,7 @@ def _build_parser() -> MarkdownIt:
     )
     md.use(front_matter_plugin)
     md.core.ruler.at("inline", _core_inline)
+    md.core.ruler.after("inline", "linkcheck_gfm_email", _gfm_emails)
     for name in ("link", "image", "autolink", "html_inline"):
         md.inline.ruler.at(name, _recording(md.inline.ruler, name))
     md.inline.ruler.after("image", "linkcheck_undefined_reference", _undefined_reference)
@@ -211,9 +214,9 @@ def _count_brackets(state: StateInline, silent: bool) -> bool:
 
 
 def _gfm_autolink(state: StateInline, silent: bool) -> bool:
-    """Bare `http(s)://`, `ftp://`, `www.` and email links, delimited as GitHub delimits them.
+    """Bare `http(s)://`, `ftp://` and `www.` links, delimited as GitHub delimits them.
 
-    Like cmark-gfm, this runs on the raw source at `:`, `w` and `@`, so backslashes and
+    Like cmark-gfm, this runs on the raw source at `:` and `w`, so backslashes and
     entities stay part of the URL, and emphasis markers and trailing punctuation are trimmed.
     Nothing matches inside brackets, as on GitHub: not in link-label lookahead (silent mode),
     not in link text, and not after a `[` that no `]` has closed yet.
@@ -225,8 +228,6 @@ def _gfm_autolink(state: StateInline, silent: bool) -> bool:
         span = match_url(src, pos, state.posMax, state.pending)
     elif src[pos] == "w":
         span = match_www(src, pos, state.posMax)
-    elif src[pos] == "@":
-        span = match_email(src, pos, state.posMax, state.pending)
     else:
         return False
     if span is None:
@@ -235,13 +236,79 @@ def _gfm_autolink(state: StateInline, silent: bool) -> bool:
     written = src[start:end]
     if pos > start:
         state.pending = state.pending[: len(state.pending) - (pos - start)]
-    token = state.push("link_open", "a", 1)
-    token.attrs = {"href": bare_href(written)}
-    token.markup, token.info = "linkify", "auto"
-    token.meta = {SPAN: (start, end), DEST: written}
-    text = state.push("text", "", 0)
-    text.content = written
-    close = state.push("link_close", "a", -1)
-    close.markup, close.info = "linkify", "auto"
+    state.tokens.extend(_bare_link(bare_href(written), written, (start, end), written))
     state.pos = end
     return True
+
+
+def _bare_link(href: str, text: str, span: tuple[int, int], written: str) -> list[Token]:
+    """The tokens of a link the autolink extension makes: open, its text, close."""
+    token = Token("link_open", "a", 1, attrs={"href": href}, markup="linkify", info="auto")
+    token.meta = {SPAN: span, DEST: written}
+    content = Token("text", "", 0, content=text)
+    return [token, content, Token("link_close", "a", -1, markup="linkify", info="auto")]
+
+
+# ---------------------------------------------------------------------------------------------
+# GitHub's e-mail autolinks, found after inline parsing as cmark-gfm's postprocess does
+
+_TEXT_TYPES = frozenset({"text", "text_special"})
+_MAY_HOLD_AT = re.compile(r"@|&(#|commat;)")  # `@` itself, or an entity that may be one
+
+
+def _gfm_emails(state: StateCore) -> None:
+    """Link the addresses in each run of text outside links (escapes and entities decoded)."""
+    for token in state.tokens:
+        if token.type == "inline" and token.children and _MAY_HOLD_AT.search(token.content):
+            token.children = _with_emails(token.children, token.content)
+
+
+def _with_emails(children: list[Token], src: str) -> list[Token]:
+    result: list[Token] = []
+    offsets: list[int] | None = None
+    depth, run_start = 0, 0
+    for index in range(len(children) + 1):
+        child = children[index] if index < len(children) else None
+        if child is not None and depth == 0 and child.type in _TEXT_TYPES:
+            continue
+        run = children[run_start:index]
+        if any("@" in t.content for t in run):
+            offsets = offsets if offsets is not None else source_offsets(children, src)
+            result.extend(_split_run(run, offsets[run_start:index], src))
+        else:
+            result.extend(run)
+        if child is not None:
+            depth += child.nesting if child.type in ("link_open", "link_close") else 0
+            result.append(child)
+        run_start = index + 1
+    return result
+
+
+def _split_run(run: list[Token], offsets: list[int], src: str) -> list[Token]:
+    """A run of text tokens, with the addresses in their joined text made links."""
+    text = "".join(t.content for t in run)
+    emails = find_emails(text)
+    if not emails:
+        return run
+    # source offsets of each character of `text` and just past it (an escape or an entity
+    # counts as written: `\+` spans two characters of the source)
+    starts: list[int] = []
+    ends: list[int] = []
+    for token, offset in zip(run, offsets, strict=True):
+        verbatim = token.type == "text"
+        for i in range(len(token.content)):
+            starts.append(offset + i if verbatim else offset)
+            ends.append(offset + i + 1 if verbatim else offset + len(token.markup))
+    tokens: list[Token] = []
+    done = 0
+    for start, end, needs_mailto in emails:
+        if start > done:
+            tokens.append(Token("text", "", 0, content=text[done:start]))
+        address = text[start:end]
+        span = (starts[start], ends[end - 1])
+        href = ("mailto:" if needs_mailto else "") + address
+        tokens.extend(_bare_link(href, address, span, src[span[0] : span[1]]))
+        done = end
+    if done < len(text):
+        tokens.append(Token("text", "", 0, content=text[done:]))
+    return tokens

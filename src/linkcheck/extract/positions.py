@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+
+from markdown_it.token import Token
 
 
 @dataclass
@@ -57,3 +60,53 @@ def _column_of(source: str, content_line: str, min_column: int) -> int:
     found = source.find(visible, min_column)
     return found - (len(content_line) - len(visible)) if found >= 0 else 0
 
+
+
+_SPAN = "linkcheck.span"  # the key plugin.py records link spans under (offsets in the source)
+
+
+def source_offsets(children: list[Token], src: str) -> list[int]:
+    """Where each inline child token starts in `src`, the inline source it was parsed from.
+
+    markdown-it keeps no inline offsets, so they are found by walking the source alongside the
+    tokens: links, images and inline HTML carry their recorded span, text is verbatim source,
+    escapes, entities, code and emphasis markers are found by their markup. A token that
+    cannot be found is given the position reached so far.
+    """
+    offsets: list[int] = []
+    cursor, link_end = 0, None
+    for token in children:
+        span = token.meta.get(_SPAN) if token.meta else None
+        if span is not None:
+            offsets.append(span[0])
+            cursor = span[0] if token.type == "link_open" else span[1]
+            link_end = span[1] if token.type == "link_open" else link_end
+            continue
+        if token.type == "link_close" and link_end is not None:
+            offsets.append(cursor)
+            cursor, link_end = link_end, None
+            continue
+        needle = _raw_text(token)
+        found = src.find(needle, cursor) if needle else -1
+        start = found if found >= 0 else cursor
+        offsets.append(start)
+        cursor = _past(token, src, start, needle) if found >= 0 else cursor
+    return offsets
+
+
+def _raw_text(token: Token) -> str:
+    if token.type == "text":
+        return token.content
+    if token.type in ("softbreak", "hardbreak"):
+        return "\n"
+    return token.markup  # escapes, entities, code spans, emphasis and strikethrough markers
+
+
+def _past(token: Token, src: str, start: int, needle: str) -> int:
+    """Where the source of `token` (found at `start`) ends."""
+    end = start + len(needle)
+    if token.type == "code_inline":  # past the closing run of as many backticks
+        closing = re.compile(rf"(?<!`){re.escape(needle)}(?!`)")
+        match = closing.search(src, end)
+        end = match.end() if match else end
+    return end

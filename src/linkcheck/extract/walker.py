@@ -15,7 +15,7 @@ from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.token import Token
 
 from ..models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
-from ..urls import resolve
+from ..urls import escape_href, resolve
 from .destination import parse_link_destination
 from .front_matter import parse_yaml, url_scalars
 from .html import A_TAG, Tag, parse_html
@@ -32,6 +32,11 @@ def extract_text(text: str, file: str) -> Document:
     walker = _Walker(file, text.split("\n"))
     walker.walk(tokens)
     return walker.document(line_count=_line_count(text))
+
+
+def _resolve_href(destination: str, file: str) -> str:
+    """A markdown link's target: the href the renderer writes, resolved as a browser does."""
+    return resolve(escape_href(destination), file)
 
 
 def _line_count(text: str) -> int:
@@ -146,14 +151,14 @@ class _Walker:
         if token.markup == "linkify":
             kind = LinkKind.BARE
             written = token.meta[DEST]
-            # cmark-gfm keeps a bare URL's backslashes and percent-encodes them in the href.
-            resolved = resolve((token.attrGet("href") or "").replace("\\", "%5C"), self.file)
+            # cmark-gfm keeps a bare URL's backslashes; its href percent-encodes them.
+            resolved = _resolve_href(token.attrGet("href") or "", self.file)
         elif token.markup == "autolink":
             kind = LinkKind.AUTOLINK
             written = token.meta[DEST]
             href = token.attrGet("href") or ""
             target = href if href.startswith("mailto:") and ":" not in written else written
-            resolved = resolve(target, self.file)
+            resolved = _resolve_href(target, self.file)
             text = written  # markdown-it's display text is decoded; the record keeps the source
         else:
             kind, written, resolved = self._destination(token, LinkKind.INLINE, LinkKind.REFERENCE)
@@ -171,12 +176,12 @@ class _Walker:
         label = token.meta.get(LABEL)
         if label is None:
             written = token.meta[DEST]
-            return inline_kind, written, resolve(unescapeAll(written), self.file)
+            return inline_kind, written, _resolve_href(unescapeAll(written), self.file)
         self.used_labels.add(label)
         definition = self.definitions_by_label.get(label)
         href = token.attrGet("href") or token.attrGet("src") or ""
         written = definition.url if definition else href
-        return reference_kind, written, resolve(unescapeAll(written), self.file)
+        return reference_kind, written, _resolve_href(unescapeAll(written), self.file)
 
     def _add(
         self,
