@@ -90,7 +90,14 @@ def resolve_local(url: str, source_file: str) -> str:
         target = posixpath.normpath(path.lstrip("/"))
     else:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(source_file), path))
+    target = _ESCAPED_IN_PATH.sub(lambda m: quote(m.group()), target)
     return f"{target}#{fragment}" if hash_sign and fragment else target
+
+
+# In a local target, a `#` of the file name (written `%23`) stays encoded so that it is not
+# read as the fragment; so does a `%` that would read as such an escape.
+_ESCAPED_IN_PATH = re.compile(r"#|%(?=2[35])")
+_PATH_ESCAPE = re.compile(r"%2[35]")
 
 
 def target_kind(resolved_url: str) -> TargetKind:
@@ -108,4 +115,5 @@ def target_kind(resolved_url: str) -> TargetKind:
 def split_fragment(local_target: str) -> tuple[str, str | None]:
     """`path#frag` -> (path, percent-decoded frag); no `#` -> (path, None)."""
     path, hash_sign, fragment = local_target.partition("#")
+    path = _PATH_ESCAPE.sub(lambda m: unquote(m.group()), path)
     return path, (unquote(fragment) if hash_sign else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,11 +33,11 @@ def check_local(
                 continue
             kind = target_kind(target)
             if kind is not TargetKind.REMOTE:
-                results[target] = _verdict(target, kind, anchors)
+                results[target] = _verdict(target, kind, anchors, link.file)
     return results
 
 
-def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex) -> CheckResult:
+def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex, source: str) -> CheckResult:
     scheme = target.split(":", 1)[0].lower()
     if kind is TargetKind.SKIPPED:
         return CheckResult(target, Status.SKIPPED, f"{scheme}: links are not checked")
@@ -44,11 +45,26 @@ def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex) -> CheckResul
         return CheckResult(target, Status.BROKEN, f"unsupported scheme {scheme}:")
     if kind is TargetKind.INVALID:
         return CheckResult(target, Status.BROKEN, "invalid URL")
-    return _check_path(target, anchors)
-
-
-def _check_path(target: str, anchors: _AnchorIndex) -> CheckResult:
     path, fragment = split_fragment(target)
+    if _outside_root(path, source):
+        return CheckResult(target, Status.BROKEN, "outside the repository: no reader can open it")
+    return _check_path(target, path, fragment, anchors)
+
+
+def _outside_root(path: str, source: str) -> bool:
+    """Whether a target escapes the repository root (the working directory, as for `/` links)
+    that its source file is in; a source outside the root is not judged."""
+    root = os.path.abspath(os.curdir)
+    return _within(os.path.abspath(source), root) and not _within(os.path.abspath(path), root)
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _check_path(
+    target: str, path: str, fragment: str | None, anchors: _AnchorIndex
+) -> CheckResult:
     try:
         exists, is_dir = Path(path).exists(), Path(path).is_dir()
     except (OSError, ValueError) as exc:  # name too long, NUL byte: no such file can exist
@@ -58,7 +74,30 @@ def _check_path(target: str, anchors: _AnchorIndex) -> CheckResult:
         return CheckResult(target, Status.BROKEN, "file not found")
     if not fragment:
         return CheckResult(target, Status.OK, "directory exists" if is_dir else "file exists")
-    document = anchors.of(path)
+    if fragment.lower() == "top":  # a browser scrolls to the top when no element has that id
+        return CheckResult(target, Status.OK, "top of the page")
+    if is_dir:
+        return _check_folder_fragment(target, path, fragment, anchors)
+    return _check_anchor(target, path, fragment, anchors.of(path))
+
+
+def _check_folder_fragment(
+    target: str, path: str, fragment: str, anchors: _AnchorIndex
+) -> CheckResult:
+    """`folder#x`: GitHub shows the folder's README below its listing; #x is looked up there."""
+    readmes = sorted(p for p in Path(path).iterdir() if p.stem.lower() == "readme" and p.is_file())
+    markdown = [p for p in readmes if p.suffix.lower() in MARKDOWN_SUFFIXES]
+    if markdown:  # the first by name, as remark-validate-links picks among several
+        return _check_anchor(target, markdown[0].as_posix(), fragment, anchors.of(str(markdown[0])))
+    if readmes:
+        return CheckResult(target, Status.OK, "folder exists (its README is not markdown: "
+                           "fragment not checked)")
+    return CheckResult(target, Status.BROKEN, f"folder {path} has no README to hold #{fragment}")
+
+
+def _check_anchor(
+    target: str, path: str, fragment: str, document: Document | None
+) -> CheckResult:
     if document is None:  # not markdown: anchors such as GitHub's #L10 cannot be verified offline
         return CheckResult(target, Status.OK, "file exists (fragment not checked)")
     if any(d.code == "unreadable" for d in document.diagnostics):

@@ -108,7 +108,9 @@ class _Walker:
 
     def _heading(self, token: Token, inline: Token) -> None:
         level = int(token.tag[1])
-        title = _plain_text(inline.children or [], for_slug=True).strip()
+        # GitHub slugs the heading's text content as rendered, unstripped: the space before a
+        # badge image or an HTML comment stays (`# hello ![x](y)` is `#hello-`).
+        title = _plain_text(inline.children or [], for_slug=True)
         self.anchors.add(self.slugger.slug(title))
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
@@ -308,13 +310,16 @@ def _until_html_close(children: list[Token], start: int) -> list[Token]:
 
 
 def _plain_text(tokens: list[Token], for_slug: bool = False) -> str:
-    """The text a reader sees: text and code, emphasis markers gone; image alt text optional."""
+    """The text a reader sees: text and code, emphasis markers gone; image alt text optional.
+
+    For a slug, the text content of the rendered heading: no alt text, and a line break is
+    the newline the HTML holds (which the slug then drops)."""
     parts: list[str] = []
     for token in tokens:
         if token.type in ("text", "code_inline", "text_special"):
             parts.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
+            parts.append("\n" if for_slug else " ")
         elif token.type == "image" and not for_slug:
             parts.append(_plain_text(token.children or []))
     return "".join(parts)
