@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from dataclasses import dataclass
 
 from ..models import RunResult, Severity, Status
-from . import said_once
-from .json_report import sorted_links
+from .problems import Problem, ProblemKind, problems
+from .text import cap, visible
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a larger summary for one step
 MESSAGE_LIMIT = 1000
 _LEVELS = ("error", "warning", "notice")
-_LINK_ANNOTATIONS = {  # status -> (level, title)
-    Status.BROKEN: ("error", "Broken link"),
-    Status.NEW_FAILURE: ("warning", "New link failure"),
-    Status.REDIRECTED: ("warning", "Link moved permanently"),
-    Status.UNVERIFIABLE: ("notice", "Link could not be verified"),
+_LINK_TITLES = {
+    Status.BROKEN: "Broken link",
+    Status.NEW_FAILURE: "New link failure",
+    Status.REDIRECTED: "Link moved permanently",
+    Status.UNVERIFIABLE: "Link could not be verified",
 }
-_FINDING_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_LEVEL_OF = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,32 +48,25 @@ def escape_property(value: str) -> str:
 
 
 def _clean(value: str) -> str:
-    value = _CONTROLS.sub(lambda m: f"U+{ord(m.group()):04X}", value)
-    return value if len(value) <= MESSAGE_LIMIT else value[: MESSAGE_LIMIT - 1] + "…"
+    return cap(visible(value), MESSAGE_LIMIT)
 
 
 def annotations(run: RunResult) -> list[Annotation]:
     """Every problem as an annotation: errors first (GitHub shows only the first few per kind)."""
-    found: list[Annotation] = []
-    for doc in run.documents:
-        for d in doc.diagnostics:
-            found.append(Annotation("error", d.file, d.line, None, "Input problem", d.message))
-    for link in sorted_links(run):
-        result = run.result_for(link)
-        if result.status not in _LINK_ANNOTATIONS or said_once(result):
-            continue
-        level, title = _LINK_ANNOTATIONS[result.status]
-        message = f"{link.url}: {result.reason}"
-        if result.status == Status.REDIRECTED and result.final_url:
-            message += f"; use {result.final_url}"
-        found.append(Annotation(level, link.file, link.line, link.column, title, message))
-    for f in run.findings:
-        if f.severity in _FINDING_LEVELS:
-            title = f"{f.rule_id} {f.rule}"
-            found.append(Annotation(_FINDING_LEVELS[f.severity], f.file, f.line, f.column, title,
-                                    f.message))
+    found = [
+        Annotation(_LEVEL_OF[p.severity], p.file, p.line, p.column, _title(p), p.message)
+        for p in problems(run)
+    ]
     return sorted(found, key=lambda a: (_LEVELS.index(a.level), a.file, a.line or 0,
                                         a.column or 0, a.title, a.message))
+
+
+def _title(problem: Problem) -> str:
+    if problem.kind is ProblemKind.LINK:
+        return _LINK_TITLES[problem.result.status]
+    if problem.kind is ProblemKind.FINDING:
+        return f"{problem.finding.rule_id} {problem.finding.rule}"
+    return "Input problem"
 
 
 def format_annotation(annotation: Annotation) -> str:

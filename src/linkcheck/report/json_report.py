@@ -7,17 +7,13 @@ from typing import Any
 from .. import __version__
 from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
 from .json_text import dumps_indented
+from .problems import sorted_links
+from .text import cap
 
 SCHEMA_VERSION = 1
 # Contributor-written values are capped so one hostile line cannot bloat the report.
 TEXT_LIMIT = 1000
 URL_LIMIT = 8192
-
-
-def cap(value: str | None, limit: int) -> str | None:
-    if value is None or len(value) <= limit:
-        return value
-    return value[: limit - 1] + "…"
 
 
 def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
@@ -33,7 +29,7 @@ def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
         "status": str(result.status),
         "reason": result.reason,
         "status_code": result.status_code,
-        "final_url": cap(result.final_url, URL_LIMIT),
+        "final_url": result.final_url and cap(result.final_url, URL_LIMIT),
         "permanent": result.permanent,
         "redirects": [{"url": h.url, "status_code": h.status_code} for h in result.redirects],
         "from_cache": result.from_cache,
@@ -64,10 +60,6 @@ def diagnostic_entry(diagnostic: Diagnostic) -> dict[str, Any]:
         "code": diagnostic.code,
         "message": diagnostic.message,
     }
-
-
-def sorted_links(run: RunResult) -> list[Link]:
-    return sorted(run.links, key=lambda link: (link.file, link.line, link.column, link.url))
 
 
 def summary(run: RunResult) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..models import Change, Changes, CheckResult, Finding, Link, RunResult, Status
+from ..models import Change, Changes, Finding, Link, RunResult, Status
 from ..rules import find_rule
-from . import said_once
-from .json_report import sorted_links
+from .problems import LINK_PROBLEMS, Problem, ProblemKind, problems, sorted_links
+from .text import cap, visible
 
-PROBLEM_STATUSES = (Status.BROKEN, Status.NEW_FAILURE, Status.REDIRECTED, Status.UNVERIFIABLE)
+PROBLEM_STATUSES = tuple(LINK_PROBLEMS)
 _LABELS = {
     Status.BROKEN: "broken",
     Status.NEW_FAILURE: "new failure",
@@ -23,8 +23,6 @@ _LABELS = {
     Status.UNVERIFIABLE: "unverifiable",
 }
 CELL_LIMIT = 200
-# C0/C1 controls and the bidirectional overrides that can make text read differently than it is
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ESCAPED = "\\`*_[]<>()#!~|&"
 _TO_ESCAPE = re.compile("[" + re.escape(_ESCAPED) + "]")  # a regex pass beats str.translate
 ZWJ = "\u200d"
@@ -33,18 +31,15 @@ WORD_JOINER = "\u2060"
 _AUTOLINKS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:)(//)|\b(www)(\.)")
 
 
-def _cap(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def _visible(value: str) -> str:
+    """On one line (a table row), controls and invisible direction marks shown as U+XXXX."""
     value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return _INVISIBLE.sub(lambda m: f"U+{ord(m.group()):04X}", value)
+    return visible(value)
 
 
 def escape_cell(value: str, limit: int = CELL_LIMIT) -> str:
     """Make contributor text safe and literal inside a markdown table cell."""
-    out = _TO_ESCAPE.sub(lambda m: "\\" + m.group(), _visible(_cap(value, limit)))
+    out = _TO_ESCAPE.sub(lambda m: "\\" + m.group(), _visible(cap(value, limit)))
     # an invisible joiner keeps GitHub from turning text into a link or a mention (which would
     # notify the user or team named)
     out = _AUTOLINKS.sub(lambda m: WORD_JOINER.join(g for g in m.groups() if g), out)
@@ -53,7 +48,7 @@ def escape_cell(value: str, limit: int = CELL_LIMIT) -> str:
 
 def code_cell(value: str, limit: int = CELL_LIMIT) -> str:
     """A URL shown as code, never as a clickable link, whatever backticks or pipes it holds."""
-    value = _visible(_cap(value, limit)).replace("|", "%7C")  # a pipe ends the cell even in code
+    value = _visible(cap(value, limit)).replace("|", "%7C")  # a pipe ends the cell even in code
     longest = max((len(run) for run in re.findall("`+", value)), default=0)
     fence = "`" * (longest + 1)
     # a space on each side stops a leading or trailing backtick from joining the fence
@@ -62,14 +57,15 @@ def code_cell(value: str, limit: int = CELL_LIMIT) -> str:
 
 
 def render(run: RunResult) -> str:
+    found = problems(run)
     lines = ["# Link check report", "", _summary_line(run)]
     lines += _notes(run)
     lines += _changes(run.changes)  # what a reviewer wants first: what this run changed
     lines += _totals(run)
-    lines += _diagnostics(run)
+    lines += _diagnostics(found)
     lines += _file_health(run)
-    lines += _problems_by_file(run)
-    lines += _findings(run)
+    lines += _problems_by_file(run, found)
+    lines += _findings([p.finding for p in found if p.kind is ProblemKind.FINDING])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -152,9 +148,9 @@ def _since(change: Change) -> str:
     return f"since {escape_cell(change.since[:10])}" + (f", {runs}" if change.failed_runs else "")
 
 
-def _diagnostics(run: RunResult) -> list[str]:
+def _diagnostics(found: list[Problem]) -> list[str]:
     diagnostics = sorted(
-        (d for doc in run.documents for d in doc.diagnostics),
+        (p.diagnostic for p in found if p.diagnostic is not None),
         key=lambda d: (d.file, d.line or 0, d.message),
     )
     if not diagnostics:
@@ -204,18 +200,21 @@ def _file_health(run: RunResult) -> list[str]:
     return lines
 
 
-def _problems_by_file(run: RunResult) -> list[str]:
+def _problems_by_file(run: RunResult, found: list[Problem]) -> list[str]:
     """Problems as the curriculum reads: by file, then by section heading, in line order."""
     lines: list[str] = []
+    listed: dict[str, list[Link]] = defaultdict(list)
+    for problem in found:
+        if problem.link is not None:
+            listed[problem.file].append(problem.link)
     for file, links in _links_by_file(run).items():
-        problems = [k for k in links if _listed(run.result_for(k))]
-        if not problems:
+        if file not in listed:
             continue
         if not lines:
             lines = ["", "## Problems by file"]
         lines += ["", f"### {escape_cell(file)}", "", health_line(run, links)]
         by_section: dict[str, list[Link]] = defaultdict(list)
-        for link in problems:
+        for link in listed[file]:
             by_section[link.section].append(link)
         for section, section_links in by_section.items():  # first appearance: document order
             title = escape_cell(section) if section else "(before the first heading)"
@@ -223,10 +222,6 @@ def _problems_by_file(run: RunResult) -> list[str]:
                       "| ---: | --- | --- | --- | --- |"]
             lines += [_problem_row(run, link) for link in section_links]
     return lines
-
-
-def _listed(result: CheckResult) -> bool:
-    return result.status in PROBLEM_STATUSES and not said_once(result)
 
 
 def _problem_row(run: RunResult, link: Link) -> str:
@@ -240,10 +235,10 @@ def _problem_row(run: RunResult, link: Link) -> str:
     )
 
 
-def _findings(run: RunResult) -> list[str]:
+def _findings(found: list[Finding]) -> list[str]:
     """Content-quality findings: a section per rule, grouped by file, with line numbers."""
     by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for finding in run.findings:
+    for finding in found:
         by_rule[finding.rule_id].append(finding)
     if not by_rule:
         return []

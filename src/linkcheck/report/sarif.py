@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..models import RunResult, Severity, Status
-from . import said_once
-from .json_report import sorted_links
+from .problems import Problem, ProblemKind, problems
+from .text import cap, visible
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -36,10 +36,6 @@ INPUT_RULE = ("LINK000", "input-problem", "error", "A markdown file could not be
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _cap(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
-
-
 def _rule(rule_id: str, name: str, level: str, description: str) -> dict[str, Any]:
     return {
         "id": rule_id,
@@ -58,7 +54,7 @@ def _result(rule_id: str, level: str, message: str, file: str, line: int | None,
     return {
         "ruleId": rule_id,
         "level": level,
-        "message": {"text": _cap(message)},
+        "message": {"text": cap(visible(message), MESSAGE_LIMIT)},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": quote(file, safe="/")},
             "region": region,
@@ -67,35 +63,25 @@ def _result(rule_id: str, level: str, message: str, file: str, line: int | None,
     }
 
 
-def _link_results(run: RunResult) -> list[dict[str, Any]]:
-    results = []
-    for link in sorted_links(run):
-        check = run.result_for(link)
-        if check.status not in LINK_RULES or said_once(check):
-            continue
-        rule_id, _, level, _ = LINK_RULES[check.status]
-        message = f"{link.url}: {check.reason}"
-        if check.status == Status.REDIRECTED and check.final_url:
-            message += f"; use {check.final_url}"
-        results.append(_result(rule_id, level, message, link.file, link.line, link.column,
-                               link.resolved_url))
-    return results
+def _rule_of(problem: Problem) -> tuple[str, str, str, str]:
+    """(id, name, level, description) of the SARIF rule a problem is a result of."""
+    if problem.kind is ProblemKind.LINK:
+        return LINK_RULES[problem.result.status]
+    if problem.kind is ProblemKind.FINDING:
+        f = problem.finding
+        return f.rule_id, f.rule, _LEVELS[f.severity], f.rule
+    return INPUT_RULE
 
 
 def build(run: RunResult) -> dict[str, Any]:
     rules = {INPUT_RULE[0]: _rule(*INPUT_RULE)}
     rules.update({spec[0]: _rule(*spec) for spec in LINK_RULES.values()})
     results = []
-    for doc in run.documents:
-        for d in doc.diagnostics:
-            results.append(_result(INPUT_RULE[0], "error", d.message, d.file, d.line, None, d.code))
-    results += _link_results(run)
-    for f in run.findings:
-        if f.severity not in _LEVELS:
-            continue
-        rules.setdefault(f.rule_id, _rule(f.rule_id, f.rule, _LEVELS[f.severity], f.rule))
-        results.append(_result(f.rule_id, _LEVELS[f.severity], f.message, f.file, f.line,
-                               f.column, f"{f.url or ''}\0{f.message}"))
+    for problem in problems(run):
+        rule = _rule_of(problem)
+        rules.setdefault(rule[0], _rule(*rule))
+        results.append(_result(rule[0], _LEVELS[problem.severity], problem.message,
+                               problem.file, problem.line, problem.column, problem.identity))
     ordered = sorted(rules)
     for result in results:
         result["ruleIndex"] = ordered.index(result["ruleId"])

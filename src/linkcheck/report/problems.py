@@ -1,0 +1,99 @@
+"""The one list of problems every report walks: input diagnostics, the link verdicts a person
+should look at, and content findings, each with its file, line, severity and message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..models import (
+    NO_NETWORK_REASON,
+    CheckResult,
+    Diagnostic,
+    Finding,
+    Link,
+    RunResult,
+    Severity,
+    Status,
+)
+
+# The link statuses that make a problem, in the order reports list them; the severity of each
+LINK_PROBLEMS = {
+    Status.BROKEN: Severity.ERROR,
+    Status.NEW_FAILURE: Severity.WARNING,
+    Status.REDIRECTED: Severity.WARNING,
+    Status.UNVERIFIABLE: Severity.INFO,
+}
+
+
+class ProblemKind(StrEnum):
+    INPUT = "input"  # a file that could not be read as expected
+    LINK = "link"  # a link's verdict
+    FINDING = "finding"  # a content-quality rule's finding
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: ProblemKind
+    severity: Severity
+    file: str
+    line: int | None
+    column: int | None
+    message: str  # plain text, neither capped nor sanitized: each format does that its way
+    identity: str  # with the kind and file, what stays the same when the line moves
+    diagnostic: Diagnostic | None = None
+    link: Link | None = None
+    result: CheckResult | None = None
+    finding: Finding | None = None
+
+
+def said_once(result: CheckResult) -> bool:
+    """A verdict every report states once for the whole run instead of on each link.
+
+    With no network every remote link is unverifiable for that one reason; listing each of them
+    would bury the links a person should look at.
+    """
+    return result.reason == NO_NETWORK_REASON
+
+
+def sorted_links(run: RunResult) -> list[Link]:
+    return sorted(run.links, key=lambda link: (link.file, link.line, link.column, link.url))
+
+
+def problems(run: RunResult) -> list[Problem]:
+    """Input problems in document order, then link problems by file and position, then
+    findings in the rules' order."""
+    return [*_input_problems(run), *_link_problems(run), *_finding_problems(run)]
+
+
+def _input_problems(run: RunResult) -> list[Problem]:
+    return [
+        Problem(ProblemKind.INPUT, Severity.ERROR, d.file, d.line, None, d.message, d.code,
+                diagnostic=d)
+        for doc in run.documents
+        for d in doc.diagnostics
+    ]
+
+
+def _link_problems(run: RunResult) -> list[Problem]:
+    found = []
+    for link in sorted_links(run):
+        result = run.result_for(link)
+        if result.status not in LINK_PROBLEMS or said_once(result):
+            continue
+        message = f"{link.url}: {result.reason}"
+        if result.status == Status.REDIRECTED and result.final_url:
+            message += f"; use {result.final_url}"
+        found.append(Problem(ProblemKind.LINK, LINK_PROBLEMS[result.status], link.file,
+                             link.line, link.column, message, link.resolved_url,
+                             link=link, result=result))
+    return found
+
+
+def _finding_problems(run: RunResult) -> list[Problem]:
+    return [
+        Problem(ProblemKind.FINDING, f.severity, f.file, f.line, f.column, f.message,
+                f"{f.url or ''}\0{f.message}", finding=f)
+        for f in run.findings
+        if f.severity != Severity.OFF
+    ]

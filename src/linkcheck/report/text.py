@@ -1,0 +1,22 @@
+"""Contributor and server text made fit for a report: one capping helper, one sanitizer."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls (tab, line feed and carriage return aside: each format decides about line
+# breaks) and the invisible direction marks and overrides that make text read otherwise than
+# it is ("Trojan Source")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def cap(value: str, limit: int) -> str:
+    """`value`, cut to at most `limit` characters with an ellipsis when it was longer."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def visible(value: str) -> str:
+    """`value` with every control or invisible direction character shown as `U+XXXX`."""
+    return _INVISIBLE.sub(lambda m: f"U+{ord(m.group()):04X}", value)
