@@ -443,3 +443,21 @@ def test_image_inside_link_counts_but_nothing_inside_alt_text() -> None:
     ]
     alt = extract_text("![see [b](c.md) and https://example.test/ ![x](y.png)](e.png)", "f.md")
     assert [link.url for link in alt.links] == ["e.png"]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "anchor"),
+    [
+        ("# hello ![x](y)", "hello-"),  # the space before a removed badge stays
+        ("# ![x](y) hello", "-hello"),
+        ("# a <!-- b --> c", "a--c"),
+        ("# a <!-- b -->", "a-"),
+        ("# [Docs](https://example.test) ✨", "docs-"),
+        ("# snake_case and ‿ tie", "snake_case-and-‿-tie"),  # connector punctuation stays
+        ("# Ⓐ circled, ² and ① go, ٣ and Ⅻ stay", "ⓐ-circled--and--go-٣-and-ⅻ-stay"),
+        ("# `code` &amp; more", "code--more"),
+        ("Two\nlines\n===", "twolines"),  # the line break is a newline in the HTML: dropped
+    ],
+)
+def test_heading_anchor_as_github_renders_it(markdown: str, anchor: str) -> None:
+    assert extract_text(markdown + "\n", "a.md").anchors == {anchor}

@@ -234,3 +234,71 @@ def test_impossible_paths_are_broken_not_raised(
         "aaaaaaaa": (Status.BROKEN, "invalid path (File name too long)"),
         "nul\x00byte": (Status.BROKEN, "file not found"),
     }
+
+
+# -- as GitHub shows local targets --------------------------------------------------------------
+
+
+def test_top_and_empty_fragments_are_the_top_of_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write("other.md", "# Other\n")
+    _write("a.md", "# A\n[t](#top) [T](#TOP) [e](#) [o](other.md#top) [n](#nowhere)\n")
+    verdicts = _verdicts("a.md")
+    assert verdicts["a.md#top"] == (Status.OK, "top of the page")
+    assert verdicts["a.md#TOP"] == (Status.OK, "top of the page")
+    assert verdicts["other.md#top"] == (Status.OK, "top of the page")
+    assert verdicts["a.md"] == (Status.OK, "file exists")  # `#` alone
+    assert verdicts["a.md#nowhere"][0] is Status.BROKEN
+
+
+def test_percent_23_in_a_file_name_is_not_a_fragment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write("c#sharp.md", "# Hello\n")
+    _write("100%25.md", "x\n")
+    _write("a.md", "[a](c%23sharp.md) [b](c%23sharp.md#hello) [c](c%23sharp.md#bye)\n"
+           "[d](100%2525.md)\n")
+    verdicts = {t: s for t, (s, _) in _verdicts("a.md").items()}
+    assert verdicts == {
+        "c%23sharp.md": Status.OK,
+        "c%23sharp.md#hello": Status.OK,
+        "c%23sharp.md#bye": Status.BROKEN,
+        "100%2525.md": Status.OK,  # a literal `%25` in the name stays itself
+    }
+
+
+def test_folder_fragment_is_looked_up_in_its_readme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write("docs/README.md", "# Install\n")
+    _write("bare/notes.md", "# Notes\n")
+    _write("rst/README.rst", "Install\n=======\n")
+    _write("a.md", "[a](docs#install) [b](./docs/#missing) [c](bare#notes) [d](rst#install)\n")
+    verdicts = _verdicts("a.md")
+    assert verdicts["docs#install"] == (Status.OK, "anchor found")
+    assert verdicts["docs#missing"] == (
+        Status.BROKEN, "anchor #missing not found in docs/README.md"
+    )
+    assert verdicts["bare#notes"] == (Status.BROKEN, "folder bare has no README to hold #notes")
+    assert verdicts["rst#install"][0] is Status.OK  # not markdown: the fragment is not checked
+
+
+def test_targets_outside_the_repository_are_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "secret.md").write_text("# Secret\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    monkeypatch.chdir(repo.mkdir() or repo)
+    _write("docs/a.md", "[a](../../secret.md) [b](../../../../etc/passwd) [c](../b.md)\n"
+           "[d](/../x)\n")
+    _write("b.md", "x\n")
+    verdicts = _verdicts("docs/a.md")
+    outside = (Status.BROKEN, "outside the repository: no reader can open it")
+    assert verdicts["../secret.md"] == outside  # exists on disk, but not in the repository
+    assert verdicts["../../../etc/passwd"] == outside
+    assert verdicts["b.md"] == (Status.OK, "file exists")
+    assert verdicts["../x"] == outside  # on GitHub `/..` climbs out of the repository too
