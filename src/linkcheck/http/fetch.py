@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import httpcore
@@ -17,6 +17,10 @@ from .pool import Clients
 from .target import DEFAULT_PORTS, parse_target
 
 ERROR_BODY_LIMIT = 16 * 1024
+# What is left of a body after its prefix is read and discarded, when it is this short, so the
+# connection can serve the next request: a new TLS handshake costs more than reading this much.
+DRAIN_BYTES = 128 * 1024
+DRAIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,7 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
     request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url))
     pool = clients.pool_for(target, spec.connections)
     try:
-        async with asyncio.timeout(spec.total_timeout):
+        async with asyncio.timeout(spec.total_timeout) as budget:
             response = await pool.handle_async_request(request)
             try:
                 jar.store(spec.url, response.headers)
@@ -51,7 +55,8 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
                 limit = spec.body_limit
                 if not 200 <= response.status < 300:
                     limit = min(limit, ERROR_BODY_LIMIT)
-                body, truncated, undecodable = await _read_prefix(response, headers, limit)
+                body, truncated, undecodable = await _read_prefix(response, headers, limit,
+                                                                  budget)
             finally:
                 await response.aclose()
     except TimeoutError:
@@ -63,6 +68,29 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
     return Reply(spec.url, response.status, headers, body, truncated, undecodable)
 
 
+async def _drain(stream: AsyncIterator[bytes], headers: Mapping[str, str], read: int,
+                 budget: asyncio.Timeout) -> None:
+    """Read the rest of a short body (`read` raw bytes are in) so its connection goes back to
+    the pool; a long or slow body, or any error, leaves the connection to be closed and never
+    changes the answer, which is already known."""
+    length = headers.get("content-length", "")
+    left = int(length) - read if length.isdigit() else 0  # 0: unknown, read up to the bound
+    deadline = budget.when()
+    if left > DRAIN_BYTES or deadline is None:
+        return
+    if deadline - asyncio.get_running_loop().time() < 2 * DRAIN_SECONDS:
+        return  # the drain must never be what makes the request time out
+    drained = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for chunk in stream:
+                drained += len(chunk)
+                if drained > DRAIN_BYTES:
+                    return
+    except (TimeoutError, *HTTP_ERRORS):
+        return
+
+
 def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
@@ -72,15 +100,19 @@ def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
-                       limit: int) -> tuple[bytes, bool, bool]:
-    """Read raw bytes and decode them here, so neither side ever passes `limit` (gzip bombs)."""
-    stream: AsyncIterable[bytes] = response.stream  # type: ignore[assignment]
+                       limit: int, budget: asyncio.Timeout) -> tuple[bytes, bool, bool]:
+    """Read raw bytes and decode them here, so neither side ever passes `limit` (gzip bombs).
+
+    One iterator over the body serves the prefix and the drain after it: a second iterator
+    would let the first one's clean-up close the connection under the drain."""
+    stream = aiter(response.stream)  # type: ignore[call-overload]
     if limit <= 0:
         async for _ in stream:  # a HEAD answer has no body: this ends the exchange, so the
             pass  # connection goes back to the pool instead of being closed
         return b"", False, False
     decoder = decoder_for(headers.get("content-encoding", ""))
     if decoder is None:
+        await _drain(stream, headers, 0, budget)
         return b"", True, True
     chunks: list[bytes] = []
     size = raw = 0
@@ -91,6 +123,7 @@ async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
             chunks.append(data)
             size += len(data)
             if size >= limit or raw >= limit:
+                await _drain(stream, headers, raw, budget)
                 return b"".join(chunks)[:limit], True, False
     except zlib.error:  # a corrupt body (or raw deflate): what it holds is unknown, not absent
         return b"", True, True
