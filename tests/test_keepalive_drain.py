@@ -116,22 +116,16 @@ def fetch_twice(port: int, path: str, times: int = 2) -> list:
     return asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("path", ["/short-rest", "/short-rest?chunked"])
-def test_a_short_rest_is_drained_and_the_connection_reused(server, path):
+@pytest.mark.parametrize(("path", "connections"), [
+    ("/short-rest", 1), ("/short-rest?chunked", 1),  # drained: the connection is reused
+    ("/long-rest", 2), ("/long-rest?chunked", 2),  # too long to drain: closed, a new one
+])
+def test_only_a_short_rest_is_drained_and_the_answer_is_kept(server, path, connections):
     replies = fetch_twice(server.port, path)
     for reply in replies:
         assert isinstance(reply, Reply) and reply.status_code == 200
-        assert reply.truncated and reply.body == PAGES["/short-rest"][:PREFIX]
-    assert server.connections[path] == 1
-
-
-@pytest.mark.parametrize("path", ["/long-rest", "/long-rest?chunked"])
-def test_a_long_rest_closes_the_connection_and_keeps_the_answer(server, path):
-    replies = fetch_twice(server.port, path)
-    for reply in replies:
-        assert isinstance(reply, Reply) and reply.status_code == 200
-        assert reply.truncated and reply.body == PAGES["/long-rest"][:PREFIX]
-    assert server.connections[path] == 2
+        assert reply.truncated and reply.body == PAGES[path.partition("?")[0]][:PREFIX]
+    assert server.connections[path] == connections
 
 
 def test_a_stalled_rest_costs_at_most_the_drain_time_and_keeps_the_answer(server):
