@@ -461,3 +461,22 @@ def test_image_inside_link_counts_but_nothing_inside_alt_text() -> None:
 )
 def test_heading_anchor_as_github_renders_it(markdown: str, anchor: str) -> None:
     assert extract_text(markdown + "\n", "a.md").anchors == {anchor}
+
+
+def test_deep_nesting_as_github_renders_it() -> None:
+    """markdown-it's own limit (20) drops the links of a 10-level list or 20 quotes."""
+    ten_levels = "".join("  " * i + f"- [l{i}](https://example.test/{i})\n" for i in range(10))
+    quotes = "> " * 40 + "[q](https://example.test/q)\n"
+    mixed = "".join("  " * i + f"- > [m{i}](m{i}.md)\n" for i in range(12))
+    for text, count in ((ten_levels, 10), (quotes, 1), (mixed, 12)):
+        document = extract_text(text, "a.md")
+        assert len(document.links) == count
+        assert document.diagnostics == ()
+
+
+def test_nesting_beyond_the_limit_is_said_not_dropped_silently() -> None:
+    document = extract_text("> " * 300 + "[q](https://example.test/q)\n", "a.md")
+    assert [d.code for d in document.diagnostics] == ["too-deep"]
+    assert "not read" in document.diagnostics[0].message
+    brackets = extract_text("[" * 3000 + "a" + "]" * 3000 + "(u)\n" + "[ok](v)\n", "a.md")
+    assert [link.url for link in brackets.links][-1] == "v"  # no crash, the rest is read

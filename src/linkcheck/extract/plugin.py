@@ -25,6 +25,10 @@ LABEL = "linkcheck.label"  # token.meta key: normalised reference label, None fo
 UNDEFINED = "linkcheck.undefined"  # inline token.meta key: [text][label] uses with no definition
 _CURRENT = "linkcheck.inline"  # env key: the inline token being parsed
 _OPEN_BRACKETS = "linkcheck.brackets"  # env key: `[` not yet closed by `]` in that token
+# markdown-it stops reading blocks nested deeper than its maxNesting (20 in its CommonMark
+# preset: a 10-level list or 20 quotes already lose their links) while GitHub renders them.
+# Parsing recurses per level, so the limit stays well inside Python's recursion limit.
+MAX_NESTING = 100
 _LAST_LABEL = "linkcheck.label"  # env key: (src, posMax, start, disableNested, end) of a label
 
 
@@ -43,7 +47,7 @@ def markdown_parser() -> MarkdownIt:
 
 
 def _build_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"inline_definitions": True})
+    md = MarkdownIt("commonmark", {"inline_definitions": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     # Every destination counts, even ones a renderer would refuse (javascript:, odd data:):
     # the local checker reports them instead of letting them vanish from the report.

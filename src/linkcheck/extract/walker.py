@@ -19,7 +19,7 @@ from ..urls import escape_href, resolve
 from .destination import parse_link_destination
 from .front_matter import parse_yaml, url_scalars
 from .html import A_TAG, Tag, parse_html
-from .plugin import DEST, LABEL, SPAN, UNDEFINED, markdown_parser
+from .plugin import DEST, LABEL, MAX_NESTING, SPAN, UNDEFINED, markdown_parser
 from .positions import Locator
 from .slug import Slugger
 
@@ -27,10 +27,16 @@ from .slug import Slugger
 def extract_text(text: str, file: str) -> Document:
     """Extract every link a reader can follow, plus anchors and reference definitions."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as markdown-it normalises
-    env: dict = {}
-    tokens = markdown_parser().parse(text, env)
+    try:
+        tokens = markdown_parser().parse(text, {})
+    except RecursionError:  # nesting the limit below does not bound (never seen in practice)
+        message = "markdown nested too deeply to read; its links are not checked"
+        return Document(file, diagnostics=(Diagnostic(file, None, message, "too-deep"),))
     walker = _Walker(file, text.split("\n"))
     walker.walk(tokens)
+    if any(token.level >= MAX_NESTING - 1 for token in tokens):
+        message = f"blocks nested {MAX_NESTING} levels deep: deeper content is not read"
+        walker.diagnostics.append(Diagnostic(file, None, message, "too-deep"))
     return walker.document(line_count=_line_count(text))
 
 
