@@ -105,40 +105,32 @@ def test_parse_diff_reads_hunks_and_quoted_names():
     }
 
 
-def test_a_pr_run_judges_only_the_changed_lines(repo, monkeypatch):
+def test_a_pr_run_judges_only_the_changed_lines(repo, monkeypatch, web):
     import json
-
-    from test_history import _Web
 
     from linkcheck.cli import main
 
-    web = _Web()
-    web.thread.start()
-    try:
-        web.answers = {"/old": 200, "/new": 200}
-        monkeypatch.chdir(repo)
-        links = repo / "docs" / "links.md"
-        links.write_text(f"# Links\n\n[old]({web.url('/old')})\n", encoding="utf-8")
-        git(repo, "add", ".")
-        git(repo, "commit", "-q", "-m", "links")
-        links.write_text(links.read_text() + f"\n[new]({web.url('/new')})\n", encoding="utf-8")
+    web.answers = {"/old": 200, "/new": 200}
+    monkeypatch.chdir(repo)
+    links = repo / "docs" / "links.md"
+    links.write_text(f"# Links\n\n[old]({web.url('/old')})\n", encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "links")
+    links.write_text(links.read_text() + f"\n[new]({web.url('/new')})\n", encoding="utf-8")
 
-        def run() -> tuple[int, dict[str, dict]]:
-            code = main(["run", "docs", "--changed-since", "HEAD", "--no-cache", "-q"])
-            report = json.loads((repo / "reports" / "linkcheck.json").read_text())
-            assert [d for d in report["summary"].items() if d[0] == "files"] == [("files", 1)]
-            return code, {e["url"].rsplit("/", 1)[1]: e for e in report["links"]}
+    def run() -> tuple[int, dict[str, dict]]:
+        code = main(["run", "docs", "--changed-since", "HEAD", "--no-cache", "-q"])
+        report = json.loads((repo / "reports" / "linkcheck.json").read_text())
+        assert [d for d in report["summary"].items() if d[0] == "files"] == [("files", 1)]
+        return code, {e["url"].rsplit("/", 1)[1]: e for e in report["links"]}
 
-        code, found = run()
-        # private addresses are refused in a PR run unless the config file allows them
-        assert found["old"]["status"] == "unchecked"
-        assert found["old"]["reason"] == "outside the change"
-        assert found["new"]["status"] == "broken" and "private" in found["new"]["reason"]
-        assert code == 1 and web.requests == []
-        (repo / "linkcheck.yml").write_text("check: {allow_private: true, retries: 0}\n")
-        code, found = run()
-        assert code == 0 and found["new"]["status"] == "ok" and web.requests == ["/new"]
-        assert main(["run", "docs", "--changed-since", "no-such-ref"]) == 2
-    finally:
-        web.server.shutdown()
-        web.server.server_close()
+    code, found = run()
+    # private addresses are refused in a PR run unless the config file allows them
+    assert found["old"]["status"] == "unchecked"
+    assert found["old"]["reason"] == "outside the change"
+    assert found["new"]["status"] == "broken" and "private" in found["new"]["reason"]
+    assert code == 1 and web.requests == []
+    (repo / "linkcheck.yml").write_text("check: {allow_private: true, retries: 0}\n")
+    code, found = run()
+    assert code == 0 and found["new"]["status"] == "ok" and web.requests == ["/new"]
+    assert main(["run", "docs", "--changed-since", "no-such-ref"]) == 2

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
-from test_github_output import sample_run
+from locations import TESTS
 
 from linkcheck.report import sarif
 
 SCHEMA = json.loads(
-    (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+    (TESTS / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
 )
 
 
-def test_log_is_valid_sarif():
-    log = json.loads(sarif.render(sample_run()))
+def test_log_is_valid_sarif(sample_run):
+    log = json.loads(sarif.render(sample_run))
     jsonschema.Draft4Validator(SCHEMA).validate(log)
     assert log["version"] == "2.1.0"
 
 
-def test_results_point_at_file_and_line_with_stable_rules():
-    log = json.loads(sarif.render(sample_run()))
+def test_results_point_at_file_and_line_with_stable_rules(sample_run):
+    log = json.loads(sarif.render(sample_run))
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     results = run["results"]
@@ -37,9 +36,9 @@ def test_results_point_at_file_and_line_with_stable_rules():
     assert broken["message"]["text"].startswith("https://x.test/a,b:c%41")
 
 
-def test_log_is_deterministic_and_fingerprints_survive_a_moved_line():
-    first = sarif.render(sample_run())
-    assert first == sarif.render(sample_run())
+def test_log_is_deterministic_and_fingerprints_survive_a_moved_line(sample_run):
+    first = sarif.render(sample_run)
+    assert first == sarif.render(sample_run)
     assert "20" not in [r.get("startTimeUtc") for r in json.loads(first)["runs"]]
     fingerprints = [r["partialFingerprints"]["linkcheck/v1"]
                     for r in json.loads(first)["runs"][0]["results"]]

@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from locations import TESTS
 
 from linkcheck.extract import extract_text
 from linkcheck.urls import resolve
 
-SPEC_DIR = Path(__file__).parent / "conformance" / "spec"
+SPEC_DIR = TESTS / "conformance" / "spec"
 SPECS = {
     "commonmark": "commonmark-0.31.2-examples.txt",
     "gfm": "gfm-0.29-examples.txt",

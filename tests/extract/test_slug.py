@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from locations import ROOT
 
 from linkcheck.extract import extract_file, extract_text
 from linkcheck.extract.slug import Slugger, github_slug
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from locations import ROOT, TESTS
 
 from linkcheck import cli
 from linkcheck.models import Severity
 from linkcheck.rules import RULES, find_rule
 from linkcheck.rules.catalog import BEGIN, END, markdown
 
-README = Path(__file__).parent.parent / "README.md"
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+README = ROOT / "README.md"
+FIXTURES = TESTS / "fixtures" / "rules"
 
 
 def test_every_rule_is_documented_and_uniquely_named():

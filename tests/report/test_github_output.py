@@ -4,17 +4,6 @@ from __future__ import annotations
 
 import re
 
-from linkcheck.models import (
-    CheckResult,
-    Diagnostic,
-    Document,
-    Finding,
-    Link,
-    LinkKind,
-    RunResult,
-    Severity,
-    Status,
-)
 from linkcheck.report import github
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
@@ -33,37 +22,13 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
     return match[1], {k: unescape(v) for k, v in props.items()}, unescape(match[3])
 
 
-def sample_run() -> RunResult:
-    hostile = "https://x.test/a,b:c%41\r\n::error file=evil::pwned"
-    links = (
-        Link("docs/a, b.md", 4, 7, hostile, hostile, "t", LinkKind.INLINE, "S"),
-        Link("docs/a, b.md", 9, 2, "https://x.test/moved", "https://x.test/moved", "t",
-             LinkKind.INLINE, "S"),
-        Link("docs/a, b.md", 11, 1, "https://x.test/new", "https://x.test/new", "t",
-             LinkKind.INLINE, "S"),
-        Link("docs/a, b.md", 12, 1, "https://x.test/ok", "https://x.test/ok", "t",
-             LinkKind.INLINE, "S"),
-    )
-    results = {
-        hostile: CheckResult(hostile, Status.BROKEN, "HTTP 404\nNot Found"),
-        "https://x.test/moved": CheckResult("https://x.test/moved", Status.REDIRECTED,
-                                            "moved permanently", 200, "https://x.test/new-home"),
-        "https://x.test/new": CheckResult("https://x.test/new", Status.NEW_FAILURE, "HTTP 500"),
-        "https://x.test/ok": CheckResult("https://x.test/ok", Status.OK, "HTTP 200"),
-    }
-    diagnostics = (Diagnostic("docs/a, b.md", 2, "invalid UTF-8", "decode-error"),)
-    findings = (Finding("bare-url", "LC105", Severity.INFO, "docs/a, b.md", 20, 3, "bare URL"),)
-    return RunResult((Document("docs/a, b.md", links, diagnostics=diagnostics),), results,
-                     findings)
-
-
 def test_escaping_follows_githubs_rules():
     assert github.escape_data("100%\r\nnext") == "100%25%0D%0Anext"
     assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 
-def test_each_problem_is_one_annotation_on_its_line():
-    out = github.render(sample_run())
+def test_each_problem_is_one_annotation_on_its_line(sample_run):
+    out = github.render(sample_run)
     lines = out.splitlines()
     assert len(lines) == 5 and out.endswith("\n")  # nothing for the ok link
     parsed = [parse(line) for line in lines]
@@ -80,12 +45,12 @@ def test_each_problem_is_one_annotation_on_its_line():
     assert parsed[4][1]["title"] == "LC105 bare-url"
 
 
-def test_paths_are_given_from_the_repository_root(tmp_path, monkeypatch):
+def test_paths_are_given_from_the_repository_root(sample_run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "..")
     workspace = tmp_path.parent.parent
-    line = github.render(sample_run(), str(workspace)).splitlines()[0]
+    line = github.render(sample_run, str(workspace)).splitlines()[0]
     assert parse(line)[1]["file"] == f"{tmp_path.parent.name}/docs/a, b.md"
-    outside = github.render(sample_run(), str(tmp_path / "elsewhere")).splitlines()[0]
+    outside = github.render(sample_run, str(tmp_path / "elsewhere")).splitlines()[0]
     assert parse(outside)[1]["file"] == "docs/a, b.md"
 
 

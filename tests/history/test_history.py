@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from statusweb import StatusWeb
 
 from linkcheck import pipeline
 from linkcheck.cli import EXIT_BROKEN, EXIT_OK, _write_reports, main
@@ -24,53 +23,7 @@ from linkcheck.report.changes import compare, load_baseline
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-class _Web:
-    """A loopback server: path -> status, changed by the test between runs; requests counted."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, int] = {}
-        self.requests: list[str] = []
-        web = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self, body: bool) -> None:
-                web.requests.append(self.path)
-                status = web.answers.get(self.path, 404)
-                page = f"<html><head><title>Page {self.path}</title></head><body>{'x' * 600}"
-                data = page.encode() if status == 200 else b"gone"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(data)
-
-            def do_GET(self) -> None:  # noqa: N802 - the http.server interface
-                self._answer(True)
-
-            def do_HEAD(self) -> None:  # noqa: N802
-                self._answer(False)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-
-@pytest.fixture
-def web():
-    server = _Web()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
-
-
-def _write_docs(root: Path, web: _Web) -> None:
+def _write_docs(root: Path, web: StatusWeb) -> None:
     (root / "docs").mkdir()
     lines = ["# Course", "", "## Reading", ""]
     lines += [f"- [{name}]({web.url('/' + name)})" for name in ("steady", "dies", "fixed", "flaky")]

@@ -7,13 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from locations import ROOT
 
 from linkcheck.cli import main
 from linkcheck.config import ConfigError
 from linkcheck.discover import discover
 from linkcheck.extract import extract_file
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from locations import ROOT, TESTS
 
 from linkcheck.config import Config, ConfigError, RuleConfig, load_config
 from linkcheck.extract import extract_file
@@ -21,8 +22,8 @@ from linkcheck.rules import (
     without_replaced_diagnostics,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-CURRICULUM = Path(__file__).parent.parent / "curriculum"
+FIXTURES = TESTS / "fixtures" / "rules"
+CURRICULUM = ROOT / "curriculum"
 # `<!-- expect: a, b -->` on the offending line, `<!-- expect-next-line: a -->` on the line before
 # (for lines that cannot carry a comment, such as reference definitions), `# expect: a` in YAML.
 EXPECT = re.compile(r"expect(-next-line)?:\s*([a-z0-9, -]+?)\s*(?:-->|$)")
