@@ -152,6 +152,11 @@ def _add_rule_commands(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="no network: URL rewrites use the result store only",
     )
+    fix_p.add_argument(
+        "--use-archive",
+        action="store_true",
+        help="point broken links at their verified Wayback Machine snapshot",
+    )
     fix_p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal bugs")
 
     rules_p = sub.add_parser("rules", help="list the content-quality rules")
@@ -204,7 +209,8 @@ def _fix(args: argparse.Namespace) -> int:
     from .fix import fix
 
     config = _config(args, offline=args.offline)
-    outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=args.dry_run)
+    outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=args.dry_run,
+                  use_archive=args.use_archive)
     for file_fix in outcome.files:
         sys.stdout.write(file_fix.diff())
     for note in outcome.notes:

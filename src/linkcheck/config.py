@@ -106,6 +106,47 @@ class StoreConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class GitHubSiteConfig:
+    """GitHub repositories through the REST API (only when the token variable is set)."""
+
+    enabled: bool = True
+    token_env: str = "GITHUB_TOKEN"  # the environment variable holding the token
+    api_url: str = "https://api.github.com"  # GitHub Enterprise: https://HOST/api/v3
+    web_url: str = "https://github.com"  # links to this origin are checked through the API
+
+
+@dataclass(frozen=True, slots=True)
+class YouTubeSiteConfig:
+    enabled: bool = True
+    oembed_url: str = "https://www.youtube.com/oembed"
+
+
+@dataclass(frozen=True, slots=True)
+class SitesConfig:
+    github: GitHubSiteConfig = field(default_factory=GitHubSiteConfig)
+    youtube: YouTubeSiteConfig = field(default_factory=YouTubeSiteConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveConfig:
+    """Verified replacements for broken remote links from the Wayback Machine."""
+
+    enabled: bool = False
+    api_url: str = "https://archive.org/wayback/available"
+    max_lookups: int = 20  # availability lookups per run; the rest wait for the next run
+    interval: float = 1.0  # seconds between two lookups
+    max_age: float = 30 * 86400.0  # seconds a stored lookup answers for its link
+
+    def __post_init__(self) -> None:
+        if self.max_lookups < 0 or self.interval < 0 or self.max_age < 0:
+            raise ConfigError("'archive.max_lookups', 'archive.interval' and 'archive.max_age' "
+                              "must not be negative")
+
+
+SITES = ("github", "docusaurus")  # whose rules local links and anchors follow
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     paths: tuple[str, ...] = ("curriculum/",)
     exclude: tuple[str, ...] = ()  # regular expressions matched against URLs (re.search)
@@ -116,7 +157,14 @@ class Config:
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     store: StoreConfig = field(default_factory=StoreConfig)
     required_front_matter: tuple[str, ...] = ()
+    site: str = "github"  # local links and anchors as this site renders them (SITES)
+    sites: SitesConfig = field(default_factory=SitesConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     source: str | None = None  # the config file this was read from, if any
+
+    def __post_init__(self) -> None:
+        if self.site not in SITES:
+            raise ConfigError(f"'site' must be one of {', '.join(SITES)}, got {self.site!r}")
 
     def is_excluded(self, url: str) -> bool:
         return any(pattern.search(url) for pattern in _compiled(self.exclude))

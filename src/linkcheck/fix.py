@@ -9,6 +9,7 @@ so offline nothing is rewritten to an unchecked address.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tempfile
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError
 from .extract import extract_text
-from .models import CheckResult, Document, Finding, Status
+from .models import CheckResult, Document, Finding, Severity, Status
 from .rules import RULES, apply_rules, build_context, extra_targets, find_rule
+from .rules.base import url_sites
 from .rules.source import Source
 
 if TYPE_CHECKING:  # only named in annotations
@@ -29,7 +31,9 @@ if TYPE_CHECKING:  # only named in annotations
 
 MAX_PASSES = 5
 # When two fixes touch the same text, the one earlier here goes first; the other waits a pass.
-PRIORITY = ("moved-permanently", "insecure-http", "mojibake", "tracking-params", "bare-url")
+ARCHIVED_COPY = "archived-copy"  # `--use-archive`: a dead link to its verified snapshot
+PRIORITY = (ARCHIVED_COPY, "moved-permanently", "insecure-http", "mojibake", "tracking-params",
+            "bare-url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,10 @@ def fix_documents(
     results: Mapping[str, CheckResult],
     config: Config,
     rules: frozenset[str],
+    archive: Mapping[str, str] | None = None,
 ) -> FixOutcome:
-    """Compute the fixes in memory; nothing is written."""
+    """Compute the fixes in memory; nothing is written. `archive` maps broken targets to the
+    verified snapshots that replace them (`--use-archive`)."""
     sources = {d.file: s for d in documents if (s := Source.read(d.file)) is not None}
     originals = dict(sources)
     applied: dict[str, list[Edit]] = {}
@@ -101,6 +107,7 @@ def fix_documents(
             f for f in apply_rules(docs, results, config, sources)
             if f.rule in rules and f.replacement is not None
         ]
+        findings += archive_findings(docs, archive or {})
         edits, problems = _plan(findings, sources)
         notes += problems
         if not edits:
@@ -114,6 +121,19 @@ def fix_documents(
         if sources[file].text != originals[file].text
     )
     return FixOutcome(files, tuple(dict.fromkeys(notes)))
+
+
+def archive_findings(documents: tuple[Document, ...],
+                     archive: Mapping[str, str]) -> list[Finding]:
+    """Each place a URL with an archived copy is written, as a fix to that copy."""
+    return [
+        Finding(ARCHIVED_COPY, "", Severity.INFO, site.file, site.line, site.column,
+                f"broken: use the archived copy {archive[site.resolved_url]}", url=site.url,
+                original=site.url, replacement=archive[site.resolved_url])
+        for document in documents
+        for site in url_sites(document)
+        if site.resolved_url in archive
+    ]
 
 
 def _plan(findings: list[Finding], sources: Mapping[str, Source]) -> tuple[dict, list[str]]:
@@ -228,14 +248,22 @@ def fix(
     *,
     dry_run: bool,
     pool_factory: PoolFactory | None = None,
+    use_archive: bool = False,
 ) -> FixOutcome:
-    """Check the files (offline: use the result store), fix them, and write unless `dry_run`."""
+    """Check the files (offline: use the result store), fix them, and write unless `dry_run`.
+
+    With `use_archive`, broken links with a verified archived copy are pointed at it."""
     from .pipeline import run
 
     wanted = selected_rules(rules)
+    if use_archive and not config.archive.enabled:
+        config = dataclasses.replace(config, archive=dataclasses.replace(config.archive,
+                                                                         enabled=True))
     result = run(config, paths, pool_factory=pool_factory)
     results = verified_results(result.documents, result.results, config)
-    outcome = fix_documents(result.documents, results, config, wanted)
+    archive = {t: r.suggestion for t, r in result.results.items() if r.suggestion} \
+        if use_archive else None
+    outcome = fix_documents(result.documents, results, config, wanted, archive)
     if not dry_run:
         for file_fix in outcome.files:
             write(file_fix)

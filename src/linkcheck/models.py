@@ -135,6 +135,10 @@ class CheckResult:
     # from the result store: when the current run of failures began, and its length in runs
     first_failed_at: str | None = None  # ISO 8601 UTC
     failed_runs: int = 0
+    archived: bool = False  # the site says so: a read-only, unmaintained repository
+    # a verified replacement for a broken link (an archived snapshot of it), never applied
+    # unless asked (`linkcheck fix --use-archive`)
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +73,8 @@ def _check_remote(
     if not to_fetch:
         return RemoteRun({})
     # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
-    wanted = set(to_fetch) | set(decided)
+    linked = set(to_fetch)
+    wanted = linked | set(decided)
     to_fetch = to_fetch + [t for t in extra_targets(context) if t not in wanted]
     # imported here: offline runs and start-up need neither the event loop nor httpx
     import asyncio
@@ -81,7 +84,20 @@ def _check_remote(
     def fetch(urls: list[str]):
         return check_remote(urls, config, pool_factory=pool_factory, progress=progress)
 
-    return asyncio.run(check_with_history(to_fetch, config, fetch, clock))
+    async def check_and_suggest() -> RemoteRun:
+        started = time.monotonic()
+        remote = await check_with_history(to_fetch, config, fetch, clock)
+        if not config.archive.enabled or remote.network_down:
+            return remote
+        from .suggest import suggest
+
+        deadline = config.check.deadline
+        budget = None if deadline is None else deadline - (time.monotonic() - started)
+        found = await suggest(remote.results, linked, config, clock(), budget, pool_factory)
+        return dataclasses.replace(remote, results=found.results, notes=remote.notes + found.notes,
+                                   requests_sent=remote.requests_sent + found.requests_sent)
+
+    return asyncio.run(check_and_suggest())
 
 
 def _outside_change(

@@ -62,6 +62,7 @@ async def check_with_history(
     threshold = config.store.failures_before_broken
     results = {**reused, **apply_policy(fresh, histories, threshold)}
     sent = getattr(outcome, "requests_sent", 0) if outcome else 0
+    notes += getattr(outcome, "notes", ()) if outcome else ()
     return RemoteRun(results, network_down, sent, len(reused), tuple(notes))
 
 

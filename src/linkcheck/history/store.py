@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
 
-SCHEMA_VERSION = 2  # kept in PRAGMA user_version
+SCHEMA_VERSION = 3  # kept in PRAGMA user_version
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
 _CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
@@ -44,10 +44,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE verdicts ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE verdicts ADD COLUMN last_success_at TEXT",
     ),
+    (
+        "ALTER TABLE verdicts ADD COLUMN archived INTEGER NOT NULL DEFAULT 0",
+        # Wayback Machine lookups for broken links: the snapshot found (NULL: none usable)
+        "CREATE TABLE archive_lookups (url TEXT PRIMARY KEY, failed_since TEXT NOT NULL, "
+        "looked_up_at TEXT NOT NULL, snapshot TEXT)",
+    ),
 )
 _COLUMNS = (
     "url, status, reason, status_code, final_url, checked_at, permanent, redirects, "
-    "first_failed_at, consecutive_failures, last_success_at"
+    "first_failed_at, consecutive_failures, last_success_at, archived"
 )
 
 
@@ -86,6 +92,16 @@ def advance(previous: UrlHistory | None, status: Status, now: str, url: str) -> 
     if status in (Status.OK, Status.REDIRECTED):
         return UrlHistory(url, None, 0, now)
     return previous
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLookup:
+    """One remembered Wayback Machine lookup for a broken URL."""
+
+    url: str
+    failed_since: str  # the start of the failure streak it was looked up for (ISO 8601 UTC)
+    looked_up_at: str  # ISO 8601 UTC
+    snapshot: str | None  # the verified snapshot; None when none was usable
 
 
 class ResultStore:
@@ -137,14 +153,35 @@ class ResultStore:
             raise StoreError(f"{self.path}: could not save this run's results: {exc}") from exc
         return after
 
-    def _rows(self, urls: Iterable[str]) -> list[tuple]:
+    def archive_lookups(self, urls: Iterable[str]) -> dict[str, ArchiveLookup]:
+        """The Wayback Machine lookups remembered for these URLs."""
+        rows = self._rows(urls, "url, failed_since, looked_up_at, snapshot", "archive_lookups")
+        return {row[0]: ArchiveLookup(*row) for row in rows}
+
+    def record_archive_lookups(self, lookups: Iterable[ArchiveLookup]) -> None:
+        rows = [(x.url, x.failed_since, x.looked_up_at, x.snapshot) for x in lookups]
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO archive_lookups (url, failed_since, looked_up_at, snapshot) "
+                "VALUES (?,?,?,?) ON CONFLICT(url) DO UPDATE SET failed_since="
+                "excluded.failed_since, looked_up_at=excluded.looked_up_at, "
+                "snapshot=excluded.snapshot", rows)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: could not save archive lookups: {exc}") from exc
+
+    def _rows(self, urls: Iterable[str], columns: str = _COLUMNS,
+              table: str = "verdicts") -> list[tuple]:
         urls = list(urls)
         rows: list[tuple] = []
         try:
             for start in range(0, len(urls), _CHUNK):
                 chunk = urls[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT {_COLUMNS} FROM verdicts WHERE url IN ({marks})"
+                query = f"SELECT {columns} FROM {table} WHERE url IN ({marks})"
                 rows += self._db.execute(query, chunk).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: could not read stored results: {exc}") from exc
@@ -152,11 +189,13 @@ class ResultStore:
 
 
 _UPSERT = (
-    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE "
+    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(url) DO UPDATE "
     "SET status=excluded.status, reason=excluded.reason, status_code=excluded.status_code, "
     "final_url=excluded.final_url, checked_at=excluded.checked_at, permanent=excluded.permanent, "
     "redirects=excluded.redirects, first_failed_at=excluded.first_failed_at, "
-    "consecutive_failures=excluded.consecutive_failures, last_success_at=excluded.last_success_at"
+    "consecutive_failures=excluded.consecutive_failures, last_success_at=excluded.last_success_at, "
+    "archived=excluded.archived"
 )
 
 
@@ -165,7 +204,7 @@ def _row(result: CheckResult, history: UrlHistory, stamp: str) -> tuple:
     return (
         result.target, str(result.status), result.reason, result.status_code, result.final_url,
         stamp, int(result.permanent), redirects, history.first_failed_at,
-        history.consecutive_failures, history.last_success_at,
+        history.consecutive_failures, history.last_success_at, int(result.archived),
     )
 
 
@@ -178,7 +217,7 @@ def _result_from_row(row: tuple) -> CheckResult:
     return CheckResult(
         target=row[0], status=Status(row[1]), reason=row[2], status_code=row[3],
         final_url=row[4], redirects=hops, permanent=bool(row[6]), from_cache=True,
-        checked_at=row[5], first_failed_at=row[8], failed_runs=row[9],
+        checked_at=row[5], first_failed_at=row[8], failed_runs=row[9], archived=bool(row[11]),
     )
 
 

@@ -35,6 +35,8 @@ def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
         "from_cache": result.from_cache,
         "first_failed_at": result.first_failed_at,
         "failed_runs": result.failed_runs,
+        "archived": result.archived,
+        "suggestion": cap(result.suggestion, URL_LIMIT),
     }
 
 

@@ -229,6 +229,8 @@ def _problem_row(run: RunResult, link: Link) -> str:
     reason = escape_cell(result.reason)
     if result.status == Status.REDIRECTED and result.final_url:
         reason += f" → {code_cell(result.final_url)}"
+    if result.suggestion:
+        reason += f"; archived copy: {code_cell(result.suggestion)}"
     return (
         f"| {link.line}:{link.column} | {_LABELS[result.status]} | {escape_cell(link.text)} | "
         f"{code_cell(link.url)} | {reason} |"

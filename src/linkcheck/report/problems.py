@@ -84,6 +84,8 @@ def _link_problems(run: RunResult) -> list[Problem]:
         message = f"{link.url}: {result.reason}"
         if result.status == Status.REDIRECTED and result.final_url:
             message += f"; use {result.final_url}"
+        if result.suggestion:
+            message += f"; archived copy: {result.suggestion}"
         found.append(Problem(ProblemKind.LINK, LINK_PROBLEMS[result.status], link.file,
                              link.line, link.column, message, link.resolved_url,
                              link=link, result=result))

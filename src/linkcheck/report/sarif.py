@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..models import RunResult, Severity, Status
+from ..models import Link, RunResult, Severity, Status
+from ..rules.source import Source
 from .problems import Problem, ProblemKind, problems
 from .text import cap, visible
 
@@ -73,15 +74,40 @@ def _rule_of(problem: Problem) -> tuple[str, str, str, str]:
     return INPUT_RULE
 
 
+def _fix(link: Link, replacement: str, sources: dict[str, Source | None]) -> dict | None:
+    """A SARIF fix replacing the URL as written with `replacement`, if it can be found."""
+    if link.file not in sources:
+        sources[link.file] = Source.read(link.file)
+    source = sources[link.file]
+    at = source.locate_url(link.line, link.column, link.url) if source else None
+    if source is None or at is None:
+        return None
+    (line, column), end = source.position(at), source.position(at + len(link.url))
+    region = {"startLine": line, "startColumn": column, "endLine": end[0], "endColumn": end[1]}
+    return {
+        "description": {"text": "Link the archived copy (a verified Wayback Machine snapshot)"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": quote(link.file, safe="/")},
+            "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement}}],
+        }],
+    }
+
+
 def build(run: RunResult) -> dict[str, Any]:
     rules = {INPUT_RULE[0]: _rule(*INPUT_RULE)}
     rules.update({spec[0]: _rule(*spec) for spec in LINK_RULES.values()})
     results = []
+    sources: dict[str, Source | None] = {}  # read once per file, for the fixes
     for problem in problems(run):
         rule = _rule_of(problem)
         rules.setdefault(rule[0], _rule(*rule))
-        results.append(_result(rule[0], _LEVELS[problem.severity], problem.message,
-                               problem.file, problem.line, problem.column, problem.identity))
+        result = _result(rule[0], _LEVELS[problem.severity], problem.message,
+                         problem.file, problem.line, problem.column, problem.identity)
+        if problem.link is not None and problem.result and problem.result.suggestion:
+            fix = _fix(problem.link, problem.result.suggestion, sources)
+            if fix is not None:
+                result["fixes"] = [fix]
+        results.append(result)
     ordered = sorted(rules)
     for result in results:
         result["ruleIndex"] = ordered.index(result["ruleId"])

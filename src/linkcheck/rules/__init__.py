@@ -10,6 +10,7 @@ from ..config import Config, ConfigError
 from ..models import CheckResult, Document, Finding, Severity
 from ..urls import TargetKind, target_kind
 from . import (
+    archived_repository,
     bare_url,
     duplicate_url,
     front_matter,
@@ -34,7 +35,7 @@ RULES: tuple[Rule, ...] = tuple(
             for module in (
                 duplicate_url, inconsistent_link_text, tracking_params, insecure_http, mojibake,
                 bare_url, non_descriptive_link_text, undefined_reference, unused_definition,
-                front_matter, moved_permanently, invalid_suppression,
+                front_matter, moved_permanently, invalid_suppression, archived_repository,
             )
         ),
         key=lambda rule: rule.id,

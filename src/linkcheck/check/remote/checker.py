@@ -11,7 +11,8 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 import ada_url
@@ -29,7 +30,14 @@ from ...progress import ProgressEvent
 from .hosts import Host, Hosts
 from .network import NetworkState, NetworkWatch
 from .page import PageInfo, ignorable_fragment, parse_page
-from .retry import RetryPolicy, backoff_delay, over_retry_after_cap, should_retry
+from .retry import (
+    RetryPolicy,
+    backoff_delay,
+    is_rate_limited,
+    over_retry_after_cap,
+    should_retry,
+)
+from .sites import claim, sites_for
 from .verdict import REDIRECTS, Chain, PageRules, classify, classify_fragment, is_bot_challenge
 
 DEFAULT_USER_AGENT = f"linkcheck/{__version__} (link checker; markdown curriculum)"
@@ -61,6 +69,7 @@ class RemoteOutcome:
     results: dict[str, CheckResult]  # keyed by the exact URL passed in (fragment included)
     network_down: bool
     requests_sent: int = 0
+    notes: tuple[str, ...] = ()  # run-level messages (a site API that stopped helping...)
 
 
 async def check_remote(
@@ -87,7 +96,21 @@ async def check_remote(
     finally:
         await run.clients.aclose()
     down = run.watch.state is NetworkState.DOWN
-    return RemoteOutcome(results, down, run.requests_sent)
+    return RemoteOutcome(results, down, run.requests_sent, tuple(dict.fromkeys(run.notes)))
+
+
+@asynccontextmanager
+async def asking(config: Config, origins: Sequence[str],
+                 pool_factory: PoolFactory | None = None) -> AsyncIterator[_RemoteRun]:
+    """An asker (sites.Asker) for requests outside the page checks, with the same politeness,
+    retries and network watch; its `requests_sent` counts what it sent."""
+    run = _RemoteRun(config, pool_factory, time.time, asyncio.sleep, random.random, None, 0)
+    grace = min(config.check.connect_timeout, NO_NETWORK_GRACE)
+    run.watch = NetworkWatch(frozenset(filter(None, map(origin_of, origins))), grace)
+    try:
+        yield run
+    finally:
+        await run.clients.aclose()
 
 
 def group_by_page(urls: Sequence[str]) -> dict[str, list[tuple[str, str | None]]]:
@@ -119,6 +142,8 @@ class _RemoteRun:
         self.counts: Counter[Status] = Counter()
         self.started = clock()
         self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
+        self.sites = sites_for(config)
+        self.notes: list[str] = []
 
     async def check_all(self, pages: dict[str, list[tuple[str, str | None]]]) -> dict:
         grace = min(self.check.connect_timeout, NO_NETWORK_GRACE)
@@ -160,16 +185,37 @@ class _RemoteRun:
             soft_404=settings.soft_404 if settings else True,
         )
         fragments = [f for _, f in targets if f and ignorable_fragment(f, host_name) is None]
+        site = claim(self.sites, page)
+        site_result = await site.check(page, self) if site is not None else None
+        if site_result is not None and not fragments:  # the site's API said it all
+            for target, fragment in targets:
+                why = ignorable_fragment(fragment, host_name) if fragment else None
+                reason = f"{site_result.reason}; fragment not checked ({why})" if why else None
+                self._record(replace(site_result, target=target,
+                                     reason=reason or site_result.reason))
+            return
         chain = await self.check_chain(page, rules, bool(fragments))
         reply = chain.outcome
         info = _page_info(reply, rules, anchors=bool(fragments))
-        page_result = classify(chain, rules, info)
+        page_result = site_result or classify(chain, rules, info)
         for target, fragment in targets:
             if fragment is None:
                 self._record(page_result if target == page_result.target
                              else replace(page_result, target=target))
             else:
                 self._record(classify_fragment(page_result, target, fragment, reply, info))
+
+    async def ask(self, url: str, headers: Mapping[str, str], limit: int) -> Outcome:
+        """A site module's GET (see sites.Asker): polite, retried, counted like the others."""
+        return await self.request(url, "GET", limit, CookieJar(), False, headers)
+
+    async def verify(self, url: str) -> Status:
+        """The verdict of one page checked as a link is (see sites.Asker)."""
+        chain = await self.check_chain(url, PageRules(), False)
+        return classify(chain, PageRules(), _page_info(chain.outcome, PageRules(), False)).status
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
     async def check_chain(self, page: str, rules: PageRules, has_fragments: bool) -> Chain:
         """HEAD when the body cannot matter, GET otherwise; then the fallbacks."""
@@ -182,7 +228,8 @@ class _RemoteRun:
         if not limit and _head_unreliable(chain.outcome):
             chain = await self.follow(page, "GET", min(SOFT_404_BYTES, self.check.max_body_bytes))
         last = chain.outcome
-        if isinstance(last, Reply) and last.status_code == 403 and not is_bot_challenge(last):
+        if (isinstance(last, Reply) and last.status_code == 403 and not is_bot_challenge(last)
+                and not is_rate_limited(last)):
             browser_limit = limit or min(SOFT_404_BYTES, self.check.max_body_bytes)
             chain = await self.follow(page, "GET", browser_limit, browser=True)
         return chain
@@ -214,10 +261,11 @@ class _RemoteRun:
                      rate_limit_over_cap=over_retry_after_cap(outcome, self.policy, self.clock()))
 
     async def request(self, url: str, method: str, limit: int, jar: CookieJar,
-                      browser: bool) -> Outcome:
+                      browser: bool, extra: Mapping[str, str] | None = None) -> Outcome:
         """One hop, retried per the retry policy; host-wide failures are remembered."""
         host = self.hosts.get(url)
-        spec = RequestSpec(method, url, self._headers(host, browser), limit,
+        headers = self._headers(host, browser)
+        spec = RequestSpec(method, url, {**headers, **extra} if extra else headers, limit,
                            _timeout(host, self.check.timeout),
                            host.concurrency if host else 1)
         if host is None:

@@ -37,7 +37,7 @@ def retry_after(outcome: Outcome, now: float) -> float | None:
         return None
     value = outcome.headers.get("retry-after", "").strip()
     if not value:
-        return None
+        return rate_limit_reset(outcome, now)
     if value.isdigit():
         return float(value)
     try:
@@ -47,6 +47,21 @@ def retry_after(outcome: Outcome, now: float) -> float | None:
     if when is None or when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def rate_limit_reset(reply: Reply, now: float) -> float | None:
+    """Seconds until a spent request budget renews (GitHub's `x-ratelimit-remaining: 0` with
+    `x-ratelimit-reset` in epoch seconds), or None when the answer does not say so."""
+    if reply.headers.get("x-ratelimit-remaining", "").strip() != "0":
+        return None
+    reset = reply.headers.get("x-ratelimit-reset", "").strip()
+    return max(0.0, float(reset) - now) if reset.isdigit() else None
+
+
+def is_rate_limited(outcome: Outcome) -> bool:
+    """A 403 or 429 that says the request budget is spent: wait for it, never a verdict."""
+    return (isinstance(outcome, Reply) and outcome.status_code in (403, 429)
+            and outcome.headers.get("x-ratelimit-remaining", "").strip() == "0")
 
 
 def over_retry_after_cap(outcome: Outcome, policy: RetryPolicy, now: float) -> float | None:
@@ -63,7 +78,8 @@ def should_retry(outcome: Outcome, attempt: int, policy: RetryPolicy, now: float
         return False
     if isinstance(outcome, Failure):
         return outcome.kind in RETRY_FAILURES
-    if outcome.status_code not in RETRY_STATUSES or is_bot_challenge(outcome):
+    retryable = outcome.status_code in RETRY_STATUSES or is_rate_limited(outcome)
+    if not retryable or is_bot_challenge(outcome):
         return False
     return over_retry_after_cap(outcome, policy, now) is None
 

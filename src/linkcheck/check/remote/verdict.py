@@ -125,8 +125,12 @@ def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
     if is_bot_challenge(reply):
         return Status.UNVERIFIABLE, f"bot challenge (HTTP {code})"
     if chain.rate_limit_over_cap is not None:
-        return (Status.UNVERIFIABLE,
-                f"rate limited (Retry-After {chain.rate_limit_over_cap:.0f} s exceeds cap)")
+        wait = f"{chain.rate_limit_over_cap:.0f} s"
+        if "retry-after" not in reply.headers:  # x-ratelimit-reset (GitHub) said when instead
+            return Status.UNVERIFIABLE, f"rate limited (the budget renews in {wait}, over the cap)"
+        return Status.UNVERIFIABLE, f"rate limited (Retry-After {wait} exceeds cap)"
+    if code in (403, 429) and reply.headers.get("x-ratelimit-remaining", "").strip() == "0":
+        return Status.UNVERIFIABLE, f"rate limited (request budget spent, HTTP {code})"
     if code == 429:
         return Status.UNVERIFIABLE, "rate limited (HTTP 429)"
     if code == 999:
