@@ -89,7 +89,7 @@ def _check_remote(
         remote = await check_with_history(to_fetch, config, fetch, clock)
         if not config.archive.enabled or remote.network_down:
             return remote
-        from .suggest import suggest
+        from .check.remote.archive import suggest
 
         deadline = config.check.deadline
         budget = None if deadline is None else deadline - (time.monotonic() - started)

@@ -36,7 +36,7 @@ def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
         "first_failed_at": result.first_failed_at,
         "failed_runs": result.failed_runs,
         "archived": result.archived,
-        "suggestion": cap(result.suggestion, URL_LIMIT),
+        "suggestion": result.suggestion and cap(result.suggestion, URL_LIMIT),
     }
 
 

@@ -22,8 +22,8 @@ from ....http.outcome import Failure, Outcome, Reply
 from ....http.target import origin_of
 from ....models import CheckResult, Hop, Status
 from ..verdict import Chain, PageRules, classify
-from . import Asker
 from .answers import Once, budget_exhausted, json_body
+from .base import Asker
 
 API_VERSION = "2022-11-28"
 REPOSITORY_BYTES = 256 * 1024  # a repository's JSON is a few KB; a fork's carries its parents

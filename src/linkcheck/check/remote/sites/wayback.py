@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from ....models import Status
-from . import Asker
 from .answers import json_body
+from .base import Asker
 
 AVAILABILITY_BYTES = 64 * 1024
 _TIMESTAMP = re.compile(r"\d{14}")

@@ -17,8 +17,8 @@ from ....config import YouTubeSiteConfig
 from ....http.outcome import Failure, Reply
 from ....models import CheckResult, Status
 from ..verdict import Chain, PageRules, classify
-from . import Asker
 from .answers import Once, json_body
+from .base import Asker
 
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 OEMBED_BYTES = 64 * 1024

@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .check.remote.checker import asking
-from .check.remote.sites.wayback import Lookup, look_up
-from .config import Config
-from .history.store import ArchiveLookup, ResultStore, StoreError, open_store, timestamp
-from .models import CheckResult, Status
+from ...config import Config
+from ...history.store import ArchiveLookup, ResultStore, StoreError, open_store, timestamp
+from ...models import CheckResult, Status
+from .checker import asking
+from .sites.wayback import Lookup, look_up
 
 if TYPE_CHECKING:
-    from .http.pool import PoolFactory
+    from ...http.pool import PoolFactory
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
