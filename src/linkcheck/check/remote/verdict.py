@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from ...http.outcome import Failure, FailureKind, Outcome, Reply
 from ...models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from .page import BUDGET as PAGE_BUDGET
 from .page import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -94,6 +95,10 @@ def classify_fragment(page_result: CheckResult, target: str, fragment: str, repl
     assert isinstance(reply, Reply) and page is not None
     if fragment_found(fragment, page, reply.body, host):
         return result
+    if page.over_budget:  # a page crafted (or large enough) to be slow to read
+        return replace(result, status=Status.UNVERIFIABLE,
+                       reason=f"fragment #{fragment} not in the part of the page read within "
+                              f"its CPU budget ({PAGE_BUDGET:g} s)")
     if reply.truncated:
         return replace(result, status=Status.UNVERIFIABLE,
                        reason=f"fragment #{fragment} not in the first {len(reply.body)} bytes")
