@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
+from markdown_it.rules_core import block, normalize
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
 from ..models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
 from ..urls import escape_href, resolve
+from .chunks import CHUNK_LINES, chunk_starts
 from .destination import parse_link_destination
 from .front_matter import parse_yaml, url_scalars
 from .html import A_TAG, Tag, parse_html
@@ -24,20 +27,60 @@ from .positions import Locator
 from .slug import Slugger
 
 
-def extract_text(text: str, file: str) -> Document:
-    """Extract every link a reader can follow, plus anchors and reference definitions."""
+def extract_text(text: str, file: str, chunk_lines: int = CHUNK_LINES) -> Document:
+    """Extract every link a reader can follow, plus anchors and reference definitions.
+
+    A long document is parsed part by part (chunks.py), so its tokens never all exist at once;
+    the parts are cut where the result is the same as parsing the whole."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as markdown-it normalises
+    lines = text.split("\n")
+    walker = _Walker(file, lines)
+    starts = chunk_starts(lines, chunk_lines)
     try:
-        tokens = markdown_parser().parse(text, {})
+        if len(starts) == 1:
+            deepest = _walk(walker, markdown_parser().parse(text, {}), True)
+        else:
+            deepest = _walk_in_parts(walker, lines, starts, has_definitions="]:" in text)
     except RecursionError:  # nesting the limit below does not bound (never seen in practice)
         message = "markdown nested too deeply to read; its links are not checked"
         return Document(file, diagnostics=(Diagnostic(file, None, message, "too-deep"),))
-    walker = _Walker(file, text.split("\n"))
-    walker.walk(tokens)
-    if any(token.level >= MAX_NESTING - 1 for token in tokens):
+    if deepest >= MAX_NESTING - 1:
         message = f"blocks nested {MAX_NESTING} levels deep: deeper content is not read"
         walker.diagnostics.append(Diagnostic(file, None, message, "too-deep"))
     return walker.document(line_count=_line_count(text))
+
+
+def _walk(walker: _Walker, tokens: list[Token], definitions: bool) -> int:
+    """Walk the tokens; the deepest nesting level among them."""
+    walker.walk(tokens, definitions)
+    return max((token.level for token in tokens), default=0)
+
+
+def _walk_in_parts(walker: _Walker, lines: list[str], starts: list[int],
+                   has_definitions: bool) -> int:
+    """Definitions first (a link may use one defined further down), then each part in turn;
+    every token's line map is moved to the part's place in the file. The deepest nesting
+    level among the tokens."""
+    md, env = markdown_parser(), {}
+    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
+    if has_definitions:
+        for first, end in bounds:
+            state = StateCore("\n".join(lines[first:end]) + "\n", md, env)
+            normalize(state)
+            block(state)  # block rules only: they record the definitions
+            walker.collect_definitions(_moved(state.tokens, first))
+    deepest = 0
+    for first, end in bounds:
+        tokens = md.parse("\n".join(lines[first:end]) + "\n", env)
+        deepest = max(deepest, _walk(walker, _moved(tokens, first), not has_definitions))
+    return deepest
+
+
+def _moved(tokens: list[Token], lines_before: int) -> list[Token]:
+    for token in tokens:
+        if token.map:
+            token.map = [token.map[0] + lines_before, token.map[1] + lines_before]
+    return tokens
 
 
 def _resolve_href(destination: str, file: str) -> str:
@@ -73,12 +116,9 @@ class _Walker:
     def section(self) -> str:
         return " > ".join(title for _, title in self.headings)
 
-    def walk(self, tokens: list[Token]) -> None:
-        for token in tokens:
-            if token.type == "definition":
-                definition = self._definition(token)
-                self.definitions.append(definition)
-                self.definitions_by_label.setdefault(definition.label, definition)
+    def walk(self, tokens: list[Token], definitions: bool = True) -> None:
+        if definitions:
+            self.collect_definitions(tokens)
         for index, token in enumerate(tokens):
             if token.type == "front_matter":
                 self._front_matter(token)
@@ -90,6 +130,13 @@ class _Walker:
                 self._html_block(token)
             elif token.type in ("fence", "code_block") and token.map:
                 self.code_lines.update(range(token.map[0] + 1, token.map[1] + 1))
+
+    def collect_definitions(self, tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.type == "definition":
+                definition = self._definition(token)
+                self.definitions.append(definition)
+                self.definitions_by_label.setdefault(definition.label, definition)
 
     def document(self, line_count: int) -> Document:
         unused = tuple(
