@@ -134,3 +134,33 @@ def test_a_pr_run_judges_only_the_changed_lines(repo, monkeypatch, web):
     code, found = run()
     assert code == 0 and found["new"]["status"] == "ok" and web.requests == ["/new"]
     assert main(["run", "docs", "--changed-since", "no-such-ref"]) == 2
+
+
+def test_a_pr_run_judges_only_the_local_links_of_changed_lines(repo, monkeypatch):
+    import json
+
+    from linkcheck.cli import main
+
+    monkeypatch.chdir(repo)
+    guide = repo / "docs" / "guide.md"
+    guide.write_text("# Guide\n\n[old](missing-before.md) and [fine](a.md)\n", encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "guide with a broken link")
+    argv = ["run", "docs", "--changed-since", "HEAD", "--no-cache", "-q", "--offline"]
+
+    def verdicts() -> dict[str, tuple[str, str]]:
+        report = json.loads((repo / "reports" / "linkcheck.json").read_text(encoding="utf-8"))
+        return {e["url"]: (e["status"], e["reason"]) for e in report["links"]}
+
+    # the PR touches the file elsewhere: the old broken link is not its problem
+    guide.write_text(guide.read_text() + "\nA new paragraph.\n", encoding="utf-8")
+    assert main(argv) == 0
+    assert verdicts()["missing-before.md"] == ("unchecked", "outside the change")
+    # a broken link on a changed line is, and so is the same target's verdict everywhere
+    guide.write_text(guide.read_text() + "\n[again](missing-before.md) [new](missing-new.md)\n",
+                     encoding="utf-8")
+    assert main(argv) == 1
+    found = verdicts()
+    assert found["missing-new.md"] == ("broken", "file not found")
+    assert found["missing-before.md"] == ("broken", "file not found")
+    assert found["a.md"] == ("unchecked", "outside the change")

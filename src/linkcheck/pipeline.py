@@ -42,7 +42,7 @@ def run(
     )
     results.update(_classify_without_fetch(remote_targets, config))
     if scope is not None:
-        results.update(_outside_change(documents, remote_targets, results, scope))
+        results.update(_outside_change(documents, results, scope))
     to_fetch = [t for t in remote_targets if t not in results]
     context = build_context(documents, {}, config)  # the sources are read once, here
     remote = _check_remote(context, to_fetch, results, clock, pool_factory, progress)
@@ -102,15 +102,18 @@ def _check_remote(
 
 def _outside_change(
     documents: tuple[Document, ...],
-    targets: list[str],
     decided: dict[str, CheckResult],
     scope: ChangeScope,
 ) -> dict[str, CheckResult]:
+    """Targets that no changed line links to are not the change's problem: remote ones are
+    not fetched, and a local verdict (a pre-existing broken file link elsewhere in a touched
+    file) is withdrawn. Exclusions stand."""
     touched = {link.resolved_url for doc in documents for link in doc.links if scope.touches(link)}
+    every = {link.resolved_url for doc in documents for link in doc.links}
     return {
         t: CheckResult(t, Status.UNCHECKED, "outside the change")
-        for t in targets
-        if t not in touched and t not in decided
+        for t in every - touched
+        if t not in decided or decided[t].status is not Status.EXCLUDED
     }
 
 

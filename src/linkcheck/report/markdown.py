@@ -79,7 +79,7 @@ def _summary_line(run: RunResult) -> str:
         line += " Remote links were not checked (offline run)."
     if run.scope is not None:
         line += (f" Only lines changed since {code_cell(run.scope.ref)} were judged; "
-                 "other remote links were not checked.")
+                 "links on other lines were not checked.")
     return line
 
 

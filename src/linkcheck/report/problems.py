@@ -16,6 +16,7 @@ from ..models import (
     Severity,
     Status,
 )
+from ..rules.moved_permanently import RULE as MOVED_PERMANENTLY
 
 # The link statuses that make a problem, in the order reports list them; the severity of each
 LINK_PROBLEMS = {
@@ -62,8 +63,26 @@ def sorted_links(run: RunResult) -> list[Link]:
 
 def problems(run: RunResult) -> list[Problem]:
     """Input problems in document order, then link problems by file and position, then
-    findings in the rules' order."""
-    return [*_input_problems(run), *_link_problems(run), *_finding_problems(run)]
+    findings in the rules' order; each problem once."""
+    findings = _finding_problems(run)
+    return [*_input_problems(run), *_without_moved_twice(_link_problems(run), findings),
+            *findings]
+
+
+def _without_moved_twice(links: list[Problem], findings: list[Problem]) -> list[Problem]:
+    """A moved link is one problem: the moved-permanently finding, which carries the fix,
+    stands for the link's `redirected` verdict wherever it was made (it can be off or
+    suppressed on a line, and then the verdict is reported)."""
+    moved = {
+        (p.file, p.line, p.column, p.finding.url)
+        for p in findings
+        if p.finding is not None and p.finding.rule == MOVED_PERMANENTLY.slug
+    }
+    return [
+        p for p in links
+        if not (p.result is not None and p.result.status == Status.REDIRECTED and p.link
+                and (p.file, p.line, p.column, p.link.url) in moved)
+    ]
 
 
 def _input_problems(run: RunResult) -> list[Problem]:
