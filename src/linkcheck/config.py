@@ -147,6 +147,14 @@ SITES = ("github", "docusaurus")  # whose rules local links and anchors follow
 
 
 @dataclass(frozen=True, slots=True)
+class DocusaurusConfig:
+    """Where the docs plugin's content lives and is served (with `site: docusaurus`)."""
+
+    docs_dir: str = ""  # the docs content root; empty: the first directory in `paths`
+    route_base_path: str = "/docs"  # the docs plugin's routeBasePath
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     paths: tuple[str, ...] = ("curriculum/",)
     exclude: tuple[str, ...] = ()  # regular expressions matched against URLs (re.search)
@@ -158,6 +166,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     required_front_matter: tuple[str, ...] = ()
     site: str = "github"  # local links and anchors as this site renders them (SITES)
+    docusaurus: DocusaurusConfig = field(default_factory=DocusaurusConfig)
     sites: SitesConfig = field(default_factory=SitesConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     source: str | None = None  # the config file this was read from, if any

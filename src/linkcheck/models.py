@@ -109,6 +109,9 @@ class Document:
     # 1-based lines inside fenced or indented code blocks, as extraction parsed them, so rules
     # need not parse the file again; None when unknown (a Document built by hand)
     code_lines: frozenset[int] | None = None
+    # headings written `## Title {#custom-id}`: (the GitHub slug in `anchors`, the explicit id
+    # Docusaurus gives the heading instead), for `site: docusaurus`
+    heading_ids: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

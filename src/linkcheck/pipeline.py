@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .check.docusaurus import DocusaurusSite
 from .check.local import check_local
 from .config import Config
 from .discover import discover
@@ -36,7 +37,8 @@ def run(
     if scope is not None:
         files = [f for f in files if scope.touches_file(f)]
     documents = extract_all(files, _extract_cache(config))
-    results = check_local(documents)
+    site = DocusaurusSite(documents, config) if config.site == "docusaurus" else None
+    results = check_local(documents, site=site)
     remote_targets = sorted(
         {link.resolved_url for doc in documents for link in doc.links if link.is_remote}
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..discover import MARKDOWN_SUFFIXES
 from ..extract import extract_file
-from ..models import CheckResult, Document, Status
+from ..models import CheckResult, Document, Link, Status
 from ..urls import TargetKind, split_fragment, target_kind
+from .docusaurus import DocusaurusSite
 
 GITHUB_ANCHOR_PREFIX = "user-content-"
 
@@ -17,14 +19,16 @@ GITHUB_ANCHOR_PREFIX = "user-content-"
 def check_local(
     documents: Iterable[Document],
     extract: Callable[[str], Document] = extract_file,
+    site: DocusaurusSite | None = None,
 ) -> dict[str, CheckResult]:
     """A verdict per distinct target (Link.resolved_url) of every link that is not fetched.
 
     Malformed remote URLs are judged here too, so the remote checker never sees them.
     Markdown files outside the scanned set are extracted on demand to check their anchors.
+    With a Docusaurus `site`, its routes and anchors are the rules instead of GitHub's.
     """
     documents = list(documents)
-    anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract)
+    anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract, site)
     results: dict[str, CheckResult] = {}
     for document in documents:
         for link in document.links:
@@ -34,7 +38,24 @@ def check_local(
             kind = target_kind(target)
             if kind is not TargetKind.REMOTE:
                 results[target] = _verdict(target, kind, anchors, link.file)
+                if site is not None and results[target].reason == "file not found":
+                    results[target] = _docusaurus_route(link, site, anchors, results[target])
     return results
+
+
+def _docusaurus_route(link: Link, site: DocusaurusSite, anchors: _AnchorIndex,
+                      missing: CheckResult) -> CheckResult:
+    """A missing file may still be a page Docusaurus serves (a URL path to a doc)."""
+    if not site.by_url(link):
+        return missing  # a file path: Docusaurus needs the file as GitHub does
+    doc = site.resolve(link)
+    if doc is None:
+        return replace(missing, reason="file not found (and no Docusaurus doc at that URL)")
+    target = link.resolved_url
+    result = _check_path(target, doc, split_fragment(target)[1], anchors)
+    if result.reason == "file exists":
+        return replace(result, reason=f"Docusaurus doc {doc}")
+    return result
 
 
 def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex, source: str) -> CheckResult:
@@ -78,7 +99,7 @@ def _check_path(
         return CheckResult(target, Status.OK, "top of the page")
     if is_dir:
         return _check_folder_fragment(target, path, fragment, anchors)
-    return _check_anchor(target, path, fragment, anchors.of(path))
+    return _check_anchor(target, path, fragment, anchors.of(path), anchors.exact)
 
 
 def _check_folder_fragment(
@@ -88,7 +109,8 @@ def _check_folder_fragment(
     readmes = sorted(p for p in Path(path).iterdir() if p.stem.lower() == "readme" and p.is_file())
     markdown = [p for p in readmes if p.suffix.lower() in MARKDOWN_SUFFIXES]
     if markdown:  # the first by name, as remark-validate-links picks among several
-        return _check_anchor(target, markdown[0].as_posix(), fragment, anchors.of(str(markdown[0])))
+        return _check_anchor(target, markdown[0].as_posix(), fragment,
+                             anchors.of(str(markdown[0])), anchors.exact)
     if readmes:
         return CheckResult(target, Status.OK, "folder exists (its README is not markdown: "
                            "fragment not checked)")
@@ -96,13 +118,14 @@ def _check_folder_fragment(
 
 
 def _check_anchor(
-    target: str, path: str, fragment: str, document: Document | None
+    target: str, path: str, fragment: str, document: Document | None, exact: bool = False
 ) -> CheckResult:
     if document is None:  # not markdown: anchors such as GitHub's #L10 cannot be verified offline
         return CheckResult(target, Status.OK, "file exists (fragment not checked)")
     if any(d.code == "unreadable" for d in document.diagnostics):
         return CheckResult(target, Status.UNVERIFIABLE, f"cannot read {path} to find #{fragment}")
-    if anchor_exists(fragment, document.anchors):
+    found = fragment in document.anchors if exact else anchor_exists(fragment, document.anchors)
+    if found:
         return CheckResult(target, Status.OK, "anchor found")
     return CheckResult(target, Status.BROKEN, f"anchor #{fragment} not found in {path}")
 
@@ -122,9 +145,12 @@ def anchor_exists(fragment: str, anchors: frozenset[str]) -> bool:
 class _AnchorIndex:
     """Anchors per markdown file: from the scanned documents, else extracted once on demand."""
 
-    def __init__(self, documents: dict[str, Document], extract: Callable[[str], Document]):
+    def __init__(self, documents: dict[str, Document], extract: Callable[[str], Document],
+                 site: DocusaurusSite | None = None):
         self._documents = {_key(name): doc for name, doc in documents.items()}
         self._extract = extract
+        self._site = site
+        self.exact = site is not None  # Docusaurus: ids as the browser matches them
 
     def of(self, path: str) -> Document | None:
         """The markdown file's document (its anchors); None when the file is not markdown."""
@@ -133,7 +159,8 @@ class _AnchorIndex:
         key = _key(path)
         if key not in self._documents:
             self._documents[key] = self._extract(path)
-        return self._documents[key]
+        document = self._documents[key]
+        return self._site.anchored(document) if self._site else document
 
 
 def _key(path: str) -> str:

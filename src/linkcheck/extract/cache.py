@@ -37,7 +37,7 @@ _LIBRARIES = {
 }
 _DOCUMENT_FIELDS = (
     "file", "links", "anchors", "definitions", "unused_definitions", "undefined_references",
-    "front_matter", "diagnostics", "line_count", "code_lines",
+    "front_matter", "diagnostics", "line_count", "code_lines", "heading_ids",
 )
 
 
@@ -164,6 +164,7 @@ def _encode(document: Document) -> dict[str, Any] | None:
         "diagnostics": [_row(d) for d in document.diagnostics],
         "line_count": document.line_count,
         "code_lines": None if document.code_lines is None else sorted(document.code_lines),
+        "heading_ids": [list(pair) for pair in document.heading_ids],
     }
 
 
@@ -201,4 +202,5 @@ def _decode(data: dict[str, Any]) -> Document:
         diagnostics=tuple(Diagnostic(*row) for row in data["diagnostics"]),
         line_count=data["line_count"],
         code_lines=None if code_lines is None else frozenset(code_lines),
+        heading_ids=tuple((slug, ident) for slug, ident in data["heading_ids"]),
     )

@@ -9,6 +9,7 @@ PyYAML's safe loader (front_matter.py); neither is scanned as text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
@@ -25,6 +26,9 @@ from .html import A_TAG, Tag, parse_html
 from .plugin import DEST, LABEL, MAX_NESTING, SPAN, UNDEFINED, markdown_parser
 from .positions import Locator
 from .slug import Slugger
+
+# Docusaurus' explicit heading id: `## Title {#custom-id}` (GitHub shows it as text)
+EXPLICIT_HEADING_ID = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 
 
 def extract_text(text: str, file: str, chunk_lines: int = CHUNK_LINES) -> Document:
@@ -101,6 +105,7 @@ class _Walker:
     lines: list[str]
     links: list[Link] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
+    heading_ids: list[tuple[str, str]] = field(default_factory=list)
     definitions: list[ReferenceDefinition] = field(default_factory=list)
     undefined: list[Link] = field(default_factory=list)
     used_labels: set[str] = field(default_factory=set)
@@ -148,6 +153,7 @@ class _Walker:
             file=self.file,
             links=tuple(self.links),
             anchors=frozenset(self.anchors),
+            heading_ids=tuple(self.heading_ids),
             definitions=tuple(self.definitions),
             unused_definitions=unused,
             undefined_references=tuple(self.undefined),
@@ -164,7 +170,11 @@ class _Walker:
         # GitHub slugs the heading's text content as rendered, unstripped: the space before a
         # badge image or an HTML comment stays (`# hello ![x](y)` is `#hello-`).
         title = _plain_text(inline.children or [], for_slug=True)
-        self.anchors.add(self.slugger.slug(title))
+        slug = self.slugger.slug(title)
+        self.anchors.add(slug)
+        explicit = EXPLICIT_HEADING_ID.search(title)
+        if explicit:
+            self.heading_ids.append((slug, explicit.group(1)))
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         self.headings.append((level, " ".join(title.split())))
