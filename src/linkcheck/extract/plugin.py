@@ -49,6 +49,14 @@ def markdown_parser() -> MarkdownIt:
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"inline_definitions": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
+    md.use(front_matter_plugin)
+    md.use(linkcheck_plugin)
+    return md
+
+
+def linkcheck_plugin(md: MarkdownIt) -> None:
+    """Our inline and core rules, as one markdown-it plugin: where each link starts and its
+    destination as written, undefined references, and GitHub's autolinks in place of linkify."""
     # Every destination counts, even ones a renderer would refuse (javascript:, odd data:):
     # the local checker reports them instead of letting them vanish from the report.
     md.validateLink = lambda url: True
@@ -62,7 +70,6 @@ def _build_parser() -> MarkdownIt:
         parseLinkDestination=parse_link_destination,
         parseLinkTitle=helpers.parseLinkTitle,
     )
-    md.use(front_matter_plugin)
     md.core.ruler.at("inline", _core_inline)
     md.core.ruler.after("inline", "linkcheck_gfm_email", _gfm_emails)
     for name in ("link", "image", "autolink", "html_inline"):
@@ -72,7 +79,6 @@ def _build_parser() -> MarkdownIt:
     md.inline.ruler.before("text", "linkcheck_gfm_autolink", _gfm_autolink)
     md.inline.add_terminator_char("w")  # cmark-gfm looks for `www.` at every `w`
     md.core.ruler.disable("text_join")  # keep escapes as separate tokens
-    return md
 
 
 def _core_inline(state: StateCore) -> None:
