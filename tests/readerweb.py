@@ -11,6 +11,8 @@ STALL_LIMIT seconds, so no test can hang on it.
 from __future__ import annotations
 
 import asyncio
+import http.server
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -143,3 +145,34 @@ class ReaderWeb:
         fields = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
         headers = {k.strip().lower(): v.strip() for k, v in fields.items()}
         return Request(host, method, target, headers)
+
+
+class _SecurePage(http.server.BaseHTTPRequestHandler):
+    """The one page of a TLS server: a small HTML page with an id, kept alive."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server asks for
+        body = b"<!doctype html><title>Secure</title><h1 id='intro'>Secure</h1>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve_tls(context: ssl.SSLContext, host: str = HOSTS[0]
+              ) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A TLS server on loopback with the given certificate; (server, URL of its page).
+    Stop it with server.shutdown() and server.server_close()."""
+    server = http.server.ThreadingHTTPServer((host, 0), _SecurePage)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    return server, f"https://{host}:{server.server_address[1]}/page"

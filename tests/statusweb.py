@@ -17,7 +17,7 @@ class StatusWeb:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self, body: bool) -> None:
                 web.requests.append(self.path)
-                status = web.answers.get(self.path, 404)
+                status = web.answers.get(self.path, 503)  # unset: a transient failure
                 page = f"<html><head><title>Page {self.path}</title></head><body>{'x' * 600}"
                 data = page.encode() if status == 200 else b"gone"
                 self.send_response(status)

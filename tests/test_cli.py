@@ -124,7 +124,7 @@ def test_repeated_runs_reach_a_fixed_point(project):
 
 
 def test_summary_names_counts_and_findings(project, capsys):
-    write(project, "a.md", "# A\n\nSee https://example.test/page and [gone](./gone.md).\n")
+    write(project, "a.md", "# A\n\nSee https://docs.python.org/3/ and [gone](./gone.md).\n")
     assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN
     err = capsys.readouterr().err
     assert "2 links in 1 files (broken: 1, unchecked: 1)" in err

@@ -150,16 +150,16 @@ def test_host_overrides_are_typed(tmp_path):
 
 
 def test_mode_defaults_sit_between_the_defaults_and_the_file(tmp_path):
-    pr = {"check.allow_private": False}
-    assert load_config(root=tmp_path).check.allow_private is True
-    assert load_config(root=tmp_path, mode_defaults=pr).check.allow_private is False
+    mode = {"check.retries": 0, "check.allow_private": False}
+    assert load_config(root=tmp_path).check.retries == 3
+    assert load_config(root=tmp_path, mode_defaults=mode).check.retries == 0
     (tmp_path / "linkcheck.yml").write_text("check:\n  allow_private: true\n  retries: 1\n")
-    config = load_config(root=tmp_path, mode_defaults=pr)
+    config = load_config(root=tmp_path, mode_defaults=mode)
     assert config.check.allow_private is True and config.check.retries == 1  # the file wins
-    (tmp_path / "linkcheck.yml").write_text("check:\n  retries: 1\n")
-    config = load_config(root=tmp_path, mode_defaults=pr)
-    assert config.check.allow_private is False and config.check.retries == 1
-    overridden = load_config(None, {"check.allow_private": True}, tmp_path, mode_defaults=pr)
+    (tmp_path / "linkcheck.yml").write_text("check:\n  timeout: 5\n")
+    config = load_config(root=tmp_path, mode_defaults=mode)
+    assert config.check.allow_private is False and config.check.retries == 0
+    overridden = load_config(None, {"check.allow_private": True}, tmp_path, mode_defaults=mode)
     assert overridden.check.allow_private is True  # the command line wins over both
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from httpx_pool import httpx_pools
 from readerweb import ReaderWeb, answer, page
 
 from linkcheck import pipeline
@@ -48,7 +49,7 @@ def run(tmp_path: Path, urls: list[str], handler, **check) -> tuple[pipeline.Run
     config = Config(paths=(str(project(tmp_path, urls)),), output_dir=str(tmp_path / "out"),
                     store=StoreConfig(enabled=False),
                     check=CheckConfig(retries=0, **check))
-    result = pipeline.run(config, transport=httpx.MockTransport(recording))
+    result = pipeline.run(config, pool_factory=httpx_pools(httpx.MockTransport(recording)))
     return result, seen
 
 

@@ -12,7 +12,7 @@ import time
 import pytest
 from readerweb import Exchange, ReaderWeb, answer, head, page, raw, redirect
 
-from linkcheck.check.remote import RemoteOutcome, check_remote
+from linkcheck.check.remote.checker import RemoteOutcome, check_remote
 from linkcheck.cli import main
 from linkcheck.config import CheckConfig, Config
 from linkcheck.models import Status

@@ -7,44 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import http.server
 import ssl
-import threading
 from collections.abc import Iterator
 
 import pytest
+from readerweb import serve_tls
 
-from linkcheck.check.remote import check_remote
+from linkcheck.check.remote.checker import check_remote
 from linkcheck.config import CheckConfig, Config
 from linkcheck.models import Status
 
 trustme = pytest.importorskip("trustme")
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server asks for
-        body = b"<!doctype html><title>Secure</title><h1>Secure</h1>"
-        self.send_response(200)
-        self.send_header("content-type", "text/html")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_HEAD = do_GET
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _serve(context: ssl.SSLContext) -> tuple[http.server.ThreadingHTTPServer, str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server, f"https://127.0.0.1:{server.server_address[1]}/page"
 
 
 def _context(cert_pem: bytes, key_pem: bytes, folder, name: str) -> ssl.SSLContext:
@@ -80,7 +53,7 @@ def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
         "self-signed": _context(stranger.cert_pem.bytes(), stranger.private_key_pem.bytes(),
                                 folder, "stranger"),
     }
-    running = {name: _serve(context) for name, context in contexts.items()}
+    running = {name: serve_tls(context) for name, context in contexts.items()}
     root.cert_pem.write_to_path(str(folder / "ca.pem"))
     yield {"ca": str(folder / "ca.pem"), **{name: url for name, (_, url) in running.items()}}
     for server, _ in running.values():

@@ -81,13 +81,14 @@ def _add_run_command(sub: argparse._SubParsersAction) -> None:
         dest="allow_private",
         action="store_false",
         default=None,
-        help="refuse links to private, loopback and link-local addresses",
+        help="skip placeholders (localhost, example.com, private addresses) and refuse names "
+        "that resolve to private addresses (the default)",
     )
     private.add_argument(
         "--private-ok",
         dest="allow_private",
         action="store_true",
-        help="check links to private addresses too",
+        help="check placeholders and private addresses too",
     )
     _add_report_options(run_p)
 

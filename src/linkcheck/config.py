@@ -46,12 +46,14 @@ class CheckConfig:
     deadline: float | None = None  # whole-run limit in seconds
     max_concurrency: int = 128  # lychee's default; politeness is per host (per_host)
     per_host: int = 4
-    max_redirects: int = 10
+    max_redirects: int = 20  # what browsers follow
     retries: int = 3
     max_retry_after: float = 60.0
     max_body_bytes: int = 2 * 1024 * 1024
     user_agent: str = ""  # empty: the descriptive default
-    allow_private: bool = True  # refuse private/loopback/link-local addresses when False
+    # False: placeholders (localhost, example.com, *.test, private address literals) are
+    # skipped, and a name resolving to a private address is refused; True checks them all
+    allow_private: bool = False
     accept: tuple[int, ...] = ()  # extra status codes treated as ok everywhere
     trust_env: bool = False  # use HTTP(S)_PROXY, NO_PROXY and netrc from the environment
     hosts: dict[str, HostConfig] = field(default_factory=dict)

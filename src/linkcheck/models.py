@@ -133,6 +133,9 @@ class CheckResult:
     final_url: str | None = None
     redirects: tuple[Hop, ...] = ()
     permanent: bool = False  # the redirect chain starts with 301 or 308
+    # a failure that may pass (timeout, reset, 5xx, resolver failure): only such failures wait
+    # for store.failures_before_broken runs; a definitive answer (404, no such domain) does not
+    transient: bool = False
     from_cache: bool = False  # the result store answered; nothing was fetched this run
     checked_at: str | None = None  # ISO 8601 UTC; kept out of the report body
     # from the result store: when the current run of failures began, and its length in runs

@@ -18,6 +18,7 @@ from .models import ChangeScope, CheckResult, Document, RunResult, Status
 from .progress import ProgressEvent
 from .rules import build_context, extra_targets, run_rules, without_replaced_diagnostics
 from .rules.base import Context
+from .urls import PLACEHOLDER_REASON, is_placeholder
 
 if TYPE_CHECKING:  # only named in annotations; offline runs need not import it
     from .http.pool import PoolFactory
@@ -77,7 +78,8 @@ def _check_remote(
     # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
     linked = set(to_fetch)
     wanted = linked | set(decided)
-    to_fetch = to_fetch + [t for t in extra_targets(context) if t not in wanted]
+    to_fetch = to_fetch + [t for t in extra_targets(context)
+                           if t not in wanted and not _skipped_placeholder(t, config)]
     # imported here: offline runs and start-up need neither the event loop nor httpx
     import asyncio
 
@@ -125,10 +127,17 @@ def _extract_cache(config: Config) -> Path | None:
 
 
 def _classify_without_fetch(targets: list[str], config: Config) -> dict[str, CheckResult]:
-    return {
-        t: CheckResult(t, Status.EXCLUDED, "excluded by configuration")
-        for t in targets
-        if config.is_excluded(t)
-    }
+    """Targets decided without a request: excluded by configuration, or placeholders."""
+    decided = {}
+    for target in targets:
+        if config.is_excluded(target):
+            decided[target] = CheckResult(target, Status.EXCLUDED, "excluded by configuration")
+        elif _skipped_placeholder(target, config):
+            decided[target] = CheckResult(target, Status.SKIPPED, PLACEHOLDER_REASON)
+    return decided
+
+
+def _skipped_placeholder(target: str, config: Config) -> bool:
+    return not config.check.allow_private and is_placeholder(target)
 
 

@@ -6,10 +6,11 @@ the local checker never disagree about what is remote, local, skipped or malform
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 import re
 from enum import StrEnum
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import ada_url
 
@@ -117,3 +118,35 @@ def split_fragment(local_target: str) -> tuple[str, str | None]:
     path, hash_sign, fragment = local_target.partition("#")
     path = _PATH_ESCAPE.sub(lambda m: unquote(m.group()), path)
     return path, (unquote(fragment) if hash_sign else None)
+
+
+# Placeholders: what tutorials write for the reader's own machine or as an example
+# (`http://localhost:8080`, `https://example.com/`, `http://192.168.1.1`), never a resource the
+# curriculum links to. Such links are skipped unless `check.allow_private` asks to check them.
+PLACEHOLDER_REASON = "local or placeholder address"
+# Names reserved for documentation and the local machine (RFC 2606, RFC 6761).
+_RESERVED_NAMES = frozenset({"localhost", "example.com", "example.net", "example.org"})
+_RESERVED_SUFFIXES = (".localhost", ".example", ".test", ".example.com", ".example.net",
+                      ".example.org")
+
+
+def is_placeholder(url: str) -> bool:
+    """Whether an http(s) URL names the local machine, a private network or an example."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if host in _RESERVED_NAMES or host.endswith(_RESERVED_SUFFIXES):
+        return True
+    try:
+        return is_private_address(host)
+    except ValueError:  # a name, not an address
+        return False
+
+
+def is_private_address(address: str) -> bool:
+    """Loopback, private, link-local, multicast or otherwise not a public address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast

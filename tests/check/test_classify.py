@@ -170,7 +170,7 @@ def test_fragment_verdicts():
     missing = classify_fragment(page_ok, URL + "#b", "b", html, page)
     assert (missing.status, missing.reason) == (Status.BROKEN, "fragment #b not found")
     pdf = Reply(URL, 200, {"content-type": "application/pdf"}, b"%PDF")
-    on_pdf = classify_fragment(page_ok, URL + "#page=2", "page=2", pdf, None)
+    on_pdf = classify_fragment(page_ok, URL + "#chapter-2", "chapter-2", pdf, None)
     assert on_pdf.status is Status.OK and "not an HTML page" in on_pdf.reason
     gone = classify(Chain(URL, reply(404)), PageRules())
     assert classify_fragment(gone, URL + "#a", "a", reply(404), None).status is Status.BROKEN

@@ -40,12 +40,13 @@ def check(router, urls: list[str], progress=None, **options) -> RemoteOutcome:
 
 
 def dns_failure(request: httpx.Request) -> httpx.Response:
-    """What httpx raises when a name does not resolve (respx would drop the cause: a plain
-    handler keeps it)."""
+    """What httpx raises when the resolver fails (respx would drop the cause: a plain handler
+    keeps it). A resolver failure, unlike "no such domain", says nothing about the network."""
     try:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
     except socket.gaierror as exc:
-        raise httpx.ConnectError("Name or service not known", request=request) from exc
+        raise httpx.ConnectError("Temporary failure in name resolution",
+                                 request=request) from exc
 
 
 def test_no_answer_from_any_host_means_no_network_and_nothing_broken():

@@ -32,7 +32,8 @@ class FakeClock:
 
 
 def check(urls: list[str], clock: FakeClock | None = None, **options) -> RemoteOutcome:
-    settings = dict(timeout=2.0, connect_timeout=1.0, read_timeout=1.0, retries=2)
+    settings = dict(timeout=2.0, connect_timeout=1.0, read_timeout=1.0, retries=2,
+                    allow_private=True)  # the simulated web is on loopback
     settings.update(options)
     clock = clock or FakeClock()
     config = Config(check=CheckConfig(**settings))

@@ -43,7 +43,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
     _write_docs(tmp_path, web)
     # every verdict expires at once, so each run asks the server again
     (tmp_path / "linkcheck.yml").write_text(
-        "paths: [docs/]\ncheck: {retries: 0, timeout: 5}\n"
+        "paths: [docs/]\ncheck: {retries: 0, timeout: 5, allow_private: true}\n"
         "store: {max_age: {ok: 0, redirected: 0, unverifiable: 0}}\n", encoding="utf-8")
     report_file = tmp_path / "reports" / "linkcheck.json"
 
@@ -52,7 +52,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
         code = main(["run", "-q"])
         return code, json.loads(report_file.read_text(encoding="utf-8"))
 
-    code, first = run({"steady": 200, "dies": 404, "fixed": 404, "flaky": 200})
+    code, first = run({"steady": 200, "dies": 503, "fixed": 503, "flaky": 200})
     assert code == EXIT_OK  # failures seen once are new failures: no job failure yet
     assert _statuses(first) == {"steady": "ok", "dies": "new-failure", "fixed": "new-failure",
                                 "flaky": "ok"}
@@ -60,7 +60,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
     assert _names(first["changes"]["new"]) == ["dies", "fixed"]
     since = {e["url"]: e["first_failed_at"] for e in first["links"] if e["first_failed_at"]}
 
-    code, second = run({"steady": 200, "dies": 404, "fixed": 200, "flaky": 404})
+    code, second = run({"steady": 200, "dies": 503, "fixed": 200, "flaky": 503})
     assert code == EXIT_BROKEN  # "dies" failed two runs in a row
     assert _statuses(second) == {"steady": "ok", "dies": "broken", "fixed": "ok",
                                  "flaky": "new-failure"}
@@ -74,7 +74,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
     markdown = (tmp_path / "reports" / "linkcheck.md").read_text(encoding="utf-8")
     assert f"since {still['since'][:10]}, 2 runs" in markdown
 
-    code, third = run({"steady": 200, "dies": 404, "fixed": 200, "flaky": 200})
+    code, third = run({"steady": 200, "dies": 503, "fixed": 200, "flaky": 200})
     assert code == EXIT_BROKEN
     assert _statuses(third)["flaky"] == "ok"  # flaky once: never called broken
     assert _names(third["changes"]["fixed"]) == ["flaky"]
@@ -83,7 +83,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
     # an explicit baseline: compared with the first report instead of the last one
     first_file = tmp_path / "first.json"
     first_file.write_text(json.dumps(first), encoding="utf-8")
-    web.answers = {"/steady": 200, "/dies": 404, "/fixed": 200, "/flaky": 200}
+    web.answers = {"/steady": 200, "/dies": 503, "/fixed": 200, "/flaky": 200}
     assert main(["run", "-q", "--baseline", str(first_file)]) == EXIT_BROKEN
     against_first = json.loads(report_file.read_text(encoding="utf-8"))["changes"]
     assert against_first["baseline"] == str(first_file)
@@ -95,7 +95,7 @@ def test_history_across_runs_through_the_cli(tmp_path, monkeypatch, web, capsys)
         leftover.unlink()
     store.write_bytes(b"\x00 not a database " * 50)
     capsys.readouterr()
-    code, fifth = run({"steady": 200, "dies": 404, "fixed": 200, "flaky": 200})
+    code, fifth = run({"steady": 200, "dies": 503, "fixed": 200, "flaky": 200})
     err = capsys.readouterr().err
     assert "history.sqlite" in err and "corrupt-1" in err
     assert (store.parent / "history.sqlite.corrupt-1").read_bytes().startswith(b"\x00 not")
@@ -107,7 +107,7 @@ def _config(tmp_path: Path, **store: object) -> Config:
     return Config(
         paths=("docs/",),
         output_dir=str(tmp_path / "reports"),
-        check=CheckConfig(retries=0, timeout=5),
+        check=CheckConfig(retries=0, timeout=5, allow_private=True),
         store=StoreConfig(path=str(tmp_path / ".linkcheck" / "history.sqlite"), **store),
     )
 
@@ -115,7 +115,7 @@ def _config(tmp_path: Path, **store: object) -> Config:
 def test_warm_run_fetches_only_what_it_may_not_reuse(tmp_path, monkeypatch, web):
     monkeypatch.chdir(tmp_path)
     _write_docs(tmp_path, web)
-    web.answers = {"/steady": 200, "/fixed": 200, "/flaky": 200}  # "/dies" answers 404
+    web.answers = {"/steady": 200, "/fixed": 200, "/flaky": 200}  # "/dies" answers 503
     config = _config(tmp_path)
     cold = pipeline.run(config, clock=lambda: T0)
     assert cold.requests_sent >= 4 and not any(r.from_cache for r in cold.results.values())
@@ -184,7 +184,7 @@ def test_steady_state_reports_do_not_change(tmp_path, monkeypatch, web):
 
 def test_policy_marks_failures_new_until_the_threshold():
     url = "https://x.test/a"
-    broken = {url: CheckResult(url, Status.BROKEN, "HTTP 404", 404)}
+    broken = {url: CheckResult(url, Status.BROKEN, "HTTP 503", 503, transient=True)}
     once = {url: UrlHistory(url, "2026-03-02T09:30:00Z", 1)}
     twice = {url: UrlHistory(url, "2026-03-02T09:30:00Z", 2)}
     assert apply_policy(broken, once, 2)[url].status == Status.NEW_FAILURE
@@ -196,6 +196,14 @@ def test_policy_marks_failures_new_until_the_threshold():
     assert apply_policy(ok, {url: UrlHistory(url)}, 2)[url].status == Status.OK
 
 
+def test_a_definitive_answer_is_broken_on_its_first_failed_run():
+    url = "https://x.test/a"
+    gone = {url: CheckResult(url, Status.BROKEN, "HTTP 404 Not Found", 404)}
+    once = {url: UrlHistory(url, "2026-03-02T09:30:00Z", 1)}
+    judged = apply_policy(gone, once, 3)[url]
+    assert (judged.status, judged.failed_runs) == (Status.BROKEN, 1)
+
+
 class _Outcome:
     def __init__(self, results, network_down=False):
         self.results, self.network_down, self.requests_sent = results, network_down, len(results)
@@ -205,8 +213,9 @@ async def _down(urls):
     return _Outcome({u: CheckResult(u, Status.UNVERIFIABLE, "no network") for u in urls}, True)
 
 
-async def _gone(urls):
-    return _Outcome({u: CheckResult(u, Status.BROKEN, "HTTP 404", 404) for u in urls})
+async def _gone(urls):  # a transient failure: the flakiness delay applies
+    return _Outcome({u: CheckResult(u, Status.BROKEN, "HTTP 503", 503, transient=True)
+                     for u in urls})
 
 
 def test_a_run_without_network_leaves_history_alone(tmp_path):

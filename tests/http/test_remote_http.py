@@ -37,11 +37,23 @@ def caused(exc: Exception, cause: BaseException) -> Exception:
         return outer
 
 
+def _verify_error(code: int, message: str) -> ssl.SSLCertVerificationError:
+    error = ssl.SSLCertVerificationError(1, message)
+    error.verify_code = code
+    return error
+
+
 @pytest.mark.parametrize(
     "exc, kind",
     [
-        (caused(httpcore.ConnectError("x"), socket.gaierror(-2, "Name or service not known")),
+        (caused(httpcore.ConnectError("x"), socket.gaierror(-3, "Temporary failure")),
          FailureKind.DNS),
+        (caused(httpcore.ConnectError("x"), socket.gaierror(-2, "Name or service not known")),
+         FailureKind.NO_SUCH_DOMAIN),
+        (caused(httpcore.ConnectError("x"), _verify_error(20, "unable to get local issuer")),
+         FailureKind.INCOMPLETE_CHAIN),
+        (caused(httpcore.ConnectError("x"), _verify_error(10, "certificate has expired")),
+         FailureKind.TLS),
         (caused(httpcore.ConnectError("x"), ConnectionRefusedError(111, "refused")),
          FailureKind.REFUSED),
         (caused(httpcore.ConnectError("x"), ssl.SSLCertVerificationError("bad cert")),
@@ -151,7 +163,7 @@ def test_an_httpx_transport_stands_in_with_its_errors_mapped():
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "down.test":
             try:
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+                raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
             except socket.gaierror as exc:
                 raise httpx.ConnectError("no such name", request=request) from exc
         body = gzip.compress(b"<title>hi</title>")

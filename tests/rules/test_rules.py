@@ -290,7 +290,7 @@ def test_an_online_run_reads_each_source_file_once_for_the_rules(tmp_path, monke
     import httpx
     from httpx_pool import httpx_pools
 
-    from linkcheck.config import StoreConfig
+    from linkcheck.config import CheckConfig, StoreConfig
     from linkcheck.rules.source import Source
 
     monkeypatch.chdir(tmp_path)
@@ -305,7 +305,8 @@ def test_an_online_run_reads_each_source_file_once_for_the_rules(tmp_path, monke
 
     monkeypatch.setattr(Source, "read", classmethod(counting))
     pools = httpx_pools(httpx.MockTransport(lambda request: httpx.Response(200)))
-    config = Config(paths=("a.md", "b.md"), store=StoreConfig(enabled=False))
+    config = Config(paths=("a.md", "b.md"), store=StoreConfig(enabled=False),
+                    check=CheckConfig(allow_private=True))  # *.test names: checked, not skipped
     result = run(config, pool_factory=pools)
     assert result.results["https://scrum.test/guide"].status is Status.OK  # the twin was asked
     assert sorted(reads) == ["a.md", "b.md"]

@@ -1,10 +1,11 @@
 """Remote checking with memory: reuse fresh verdicts, record new ones, apply the flakiness policy.
 
-The policy: a remote link that fails is a *new failure* until it has failed
-`store.failures_before_broken` runs in a row; only then is it *broken* (and fails the job). One
-bad run of a flaky host is not a dead link. Without a store (`--no-cache`, or a store that cannot
-be opened) there is nothing to count with, so a failure is reported broken at once: the job
-errs on the side of telling.
+The policy: a remote link that fails transiently (a timeout, a reset, a 5xx, a resolver
+failure) is a *new failure* until it has failed `store.failures_before_broken` runs in a row;
+only then is it *broken* (and fails the job). One bad run of a flaky host is not a dead link;
+a definitive answer (a 404, a domain that does not exist) is broken at once. Without a store
+(`--no-cache`, or a store that cannot be opened) there is nothing to count with, so a failure is
+reported broken at once: the job errs on the side of telling.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _safe_history(
 def apply_policy(
     fresh: Mapping[str, CheckResult], histories: Mapping[str, UrlHistory] | None, threshold: int
 ) -> dict[str, CheckResult]:
-    """Mark fetched failures that have not yet failed `threshold` runs in a row as new failures.
+    """Mark transient failures that have not yet failed `threshold` runs in a row as new
+    failures; a definitive answer (a 404, a domain that does not exist) stays broken.
 
     `histories` holds each URL's history including this run; None means no store, where every
     failure is broken at once.
@@ -125,7 +127,7 @@ def apply_policy(
                 first_failed_at=history.first_failed_at,
                 failed_runs=history.consecutive_failures,
             )
-        if result.status == Status.BROKEN and histories is not None:
+        if result.status == Status.BROKEN and result.transient and histories is not None:
             runs = history.consecutive_failures if history else 1
             if runs < max(threshold, 1):
                 result = dataclasses.replace(result, status=Status.NEW_FAILURE)

@@ -18,6 +18,15 @@ class PrivateAddressError(httpcore.ConnectError):
     """A host resolved to an address the configuration refuses."""
 
 
+# getaddrinfo's answers that the DNS gave: the name does not exist, or has no address at all.
+_NO_SUCH_NAME = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code is not None
+)
+# OpenSSL's verify codes for "no issuer found for the last certificate sent": a server that
+# leaves out its intermediate certificate (browsers fetch it, or know it already).
+_ISSUER_NOT_FOUND = frozenset({2, 20, 21})
+
 _TIMEOUT_DETAILS = {
     httpcore.ReadTimeout: "no data within the read timeout",
     httpcore.WriteTimeout: "request not sent within the timeout",
@@ -43,9 +52,9 @@ def failure_of(exc: Exception) -> Failure:
     if isinstance(exc, httpcore.UnsupportedProtocol):
         return Failure(FailureKind.UNSUPPORTED_SCHEME, detail)
     if caused_by(socket.gaierror):
-        return Failure(FailureKind.DNS, detail)
+        return _dns_failure(chain, detail)
     if caused_by(ssl.SSLError):
-        return Failure(FailureKind.TLS, detail)
+        return _tls_failure(chain, detail)
     if caused_by(ConnectionRefusedError):
         return Failure(FailureKind.REFUSED, detail)
     if isinstance(exc, (httpcore.ConnectError, httpcore.ProxyError)):
@@ -61,6 +70,21 @@ def failure_of(exc: Exception) -> Failure:
     if isinstance(exc, httpcore.ProtocolError):
         return Failure(FailureKind.PROTOCOL, detail)
     return Failure(FailureKind.CONNECT, detail)
+
+
+def _dns_failure(chain: list[BaseException], detail: str) -> Failure:
+    codes = {e.errno for e in chain if isinstance(e, socket.gaierror)}
+    if codes & _NO_SUCH_NAME:
+        return Failure(FailureKind.NO_SUCH_DOMAIN, detail)
+    return Failure(FailureKind.DNS, detail)
+
+
+def _tls_failure(chain: list[BaseException], detail: str) -> Failure:
+    codes = {getattr(e, "verify_code", None) for e in chain
+             if isinstance(e, ssl.SSLCertVerificationError)}
+    if codes & _ISSUER_NOT_FOUND:
+        return Failure(FailureKind.INCOMPLETE_CHAIN, detail)
+    return Failure(FailureKind.TLS, detail)
 
 
 def forget_frames(exc: BaseException) -> BaseException:

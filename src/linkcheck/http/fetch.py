@@ -45,38 +45,39 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
         return Failure(FailureKind.INVALID_URL, spec.url)
     request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url))
     pool = clients.pool_for(target, spec.connections)
+    deadline = asyncio.get_running_loop().time() + spec.total_timeout
     try:
-        async with asyncio.timeout(spec.total_timeout) as budget:
+        async with asyncio.timeout_at(deadline):
             response = await pool.handle_async_request(request)
-            try:
-                jar.store(spec.url, response.headers)
-                headers = _header_dict(response.headers)
-                # An error page is read only far enough to recognise a bot challenge.
-                limit = spec.body_limit
-                if not 200 <= response.status < 300:
-                    limit = min(limit, ERROR_BODY_LIMIT)
-                body, truncated, undecodable = await _read_prefix(response, headers, limit,
-                                                                  budget)
-            finally:
-                await response.aclose()
     except TimeoutError:
         return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
     except HTTP_ERRORS as exc:
         failure = failure_of(exc)
         forget_frames(exc)
         return failure
-    return Reply(spec.url, response.status, headers, body, truncated, undecodable)
+    try:
+        jar.store(spec.url, response.headers)
+        headers = _header_dict(response.headers)
+        # An error page is read only far enough to recognise a bot challenge.
+        limit = spec.body_limit
+        if not 200 <= response.status < 300:
+            limit = min(limit, ERROR_BODY_LIMIT)
+        body = _Body()
+        await body.read(response, headers, limit, deadline)
+    finally:
+        await response.aclose()
+    return Reply(spec.url, response.status, headers, body.data, body.truncated,
+                 body.undecodable, body.cut_short)
 
 
 async def _drain(stream: AsyncIterator[bytes], headers: Mapping[str, str], read: int,
-                 budget: asyncio.Timeout) -> None:
+                 deadline: float) -> None:
     """Read the rest of a short body (`read` raw bytes are in) so its connection goes back to
     the pool; a long or slow body, or any error, leaves the connection to be closed and never
     changes the answer, which is already known."""
     length = headers.get("content-length", "")
     left = int(length) - read if length.isdigit() else 0  # 0: unknown, read up to the bound
-    deadline = budget.when()
-    if left > DRAIN_BYTES or deadline is None:
+    if left > DRAIN_BYTES:
         return
     if deadline - asyncio.get_running_loop().time() < 2 * DRAIN_SECONDS:
         return  # the drain must never be what makes the request time out
@@ -94,37 +95,73 @@ async def _drain(stream: AsyncIterator[bytes], headers: Mapping[str, str], read:
 def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
-        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        key = name.decode("latin-1").lower()
+        text = _location_text(value) if key == "location" else value.decode("latin-1")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     return headers
 
 
-async def _read_prefix(response: httpcore.Response, headers: Mapping[str, str],
-                       limit: int, budget: asyncio.Timeout) -> tuple[bytes, bool, bool]:
-    """Read raw bytes and decode them here, so neither side ever passes `limit` (gzip bombs).
-
-    One iterator over the body serves the prefix and the drain after it: a second iterator
-    would let the first one's clean-up close the connection under the drain."""
-    stream = aiter(response.stream)  # type: ignore[call-overload]
-    if limit <= 0:
-        async for _ in stream:  # a HEAD answer has no body: this ends the exchange, so the
-            pass  # connection goes back to the pool instead of being closed
-        return b"", False, False
-    decoder = decoder_for(headers.get("content-encoding", ""))
-    if decoder is None:
-        await _drain(stream, headers, 0, budget)
-        return b"", True, True
-    chunks: list[bytes] = []
-    size = raw = 0
+def _location_text(value: bytes) -> str:
+    """A Location as browsers read it: raw UTF-8 where it is valid UTF-8 (the URL parser then
+    percent-encodes it), else byte for byte."""
     try:
-        async for chunk in stream:
-            raw += len(chunk)
-            data = decoder(chunk, limit - size)
-            chunks.append(data)
-            size += len(data)
-            if size >= limit or raw >= limit:
-                await _drain(stream, headers, raw, budget)
-                return b"".join(chunks)[:limit], True, False
-    except zlib.error:  # a corrupt body (or raw deflate): what it holds is unknown, not absent
-        return b"", True, True
-    return b"".join(chunks), False, False
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+class _Body:
+    """The body prefix read so far: once the status is known, a body that stalls or stops
+    early leaves what arrived, to be judged on that (the status is not lost with it)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.truncated = self.undecodable = False
+        self.cut_short = ""
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
+
+    async def read(self, response: httpcore.Response, headers: Mapping[str, str], limit: int,
+                   deadline: float) -> None:
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._read(response, headers, limit, deadline)
+        except TimeoutError:
+            self.truncated, self.cut_short = True, "not read in time"
+        except HTTP_ERRORS as exc:
+            failure = failure_of(forget_frames(exc))
+            self.truncated = True
+            self.cut_short = ("not read in time" if failure.kind is FailureKind.TIMEOUT
+                              else "ended early")
+
+    async def _read(self, response: httpcore.Response, headers: Mapping[str, str],
+                    limit: int, deadline: float) -> None:
+        """Raw bytes decoded here, so neither side ever passes `limit` (gzip bombs).
+
+        One iterator over the body serves the prefix and the drain after it: a second iterator
+        would let the first one's clean-up close the connection under the drain."""
+        stream = aiter(response.stream)  # type: ignore[call-overload]
+        if limit <= 0:
+            async for _ in stream:  # a HEAD answer has no body: this ends the exchange, so
+                pass  # the connection goes back to the pool instead of being closed
+            return
+        decoder = decoder_for(headers.get("content-encoding", ""))
+        if decoder is None:
+            self.truncated = self.undecodable = True
+            await _drain(stream, headers, 0, deadline)
+            return
+        size = raw = 0
+        try:
+            async for chunk in stream:
+                raw += len(chunk)
+                data = decoder(chunk, limit - size)
+                self.chunks.append(data)
+                size += len(data)
+                if size >= limit or raw >= limit:
+                    self.chunks, self.truncated = [self.data[:limit]], True
+                    await _drain(stream, headers, raw, deadline)
+                    return
+        except zlib.error:  # a corrupt body (or raw deflate): what it holds is unknown
+            self.chunks, self.truncated, self.undecodable = [], True, True

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Callable
 
 import httpcore
 
+from ..urls import is_private_address as is_private
 from .errors import PrivateAddressError
 from .resolver import Resolver
 from .streams import AsyncioBackend
@@ -60,10 +60,3 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's retries are off
         await self._inner.sleep(seconds)
-
-
-def is_private(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast

@@ -11,13 +11,15 @@ from enum import StrEnum
 class FailureKind(StrEnum):
     """Why no usable HTTP answer came back."""
 
-    DNS = "dns"  # the name did not resolve
+    DNS = "dns"  # the resolver failed (no answer, a temporary failure): may pass
+    NO_SUCH_DOMAIN = "no-such-domain"  # the DNS answered that the name does not exist
     REFUSED = "refused"  # the host answered the connection attempt with a reset
     CONNECT = "connect"  # no connection, no clearer cause (unreachable network, ...)
     CONNECT_TIMEOUT = "connect-timeout"
     TIMEOUT = "timeout"  # connected, but no (complete) answer in time
     RESET = "reset"  # the connection dropped mid-exchange
     TLS = "tls"
+    INCOMPLETE_CHAIN = "incomplete-chain"  # no issuer for the certificates the server sent
     PROTOCOL = "protocol"  # not valid HTTP
     INVALID_URL = "invalid-url"
     UNSUPPORTED_SCHEME = "unsupported-scheme"
@@ -35,7 +37,8 @@ SILENT_FAILURES = frozenset(
 # Failures that prove something answered (the network is up).
 ANSWERED_FAILURES = frozenset(
     {FailureKind.REFUSED, FailureKind.TIMEOUT, FailureKind.RESET, FailureKind.TLS,
-     FailureKind.PROTOCOL, FailureKind.PRIVATE_ADDRESS}
+     FailureKind.INCOMPLETE_CHAIN, FailureKind.PROTOCOL, FailureKind.PRIVATE_ADDRESS,
+     FailureKind.NO_SUCH_DOMAIN}
 )
 
 
@@ -55,6 +58,9 @@ class Reply:
     body: bytes = b""
     truncated: bool = False  # the body went on past what was read
     undecodable: bool = False  # a content-encoding this module cannot decode, or a corrupt body
+    # why the body stopped before its end although the status was known: "not read in time",
+    # "ended early" (shorter than its Content-Length); "" when read as far as wanted
+    cut_short: str = ""
 
     @property
     def content_type(self) -> str:

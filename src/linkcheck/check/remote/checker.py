@@ -54,7 +54,8 @@ SOFT_404_BYTES = 64 * 1024  # a page's <title> and <h1> come well before this
 HEAD_UNRELIABLE = frozenset({400, 403, 404, 405, 406, 410, 501})
 HOST_WIDE_FAILURES = frozenset(
     {FailureKind.DNS, FailureKind.REFUSED, FailureKind.CONNECT, FailureKind.CONNECT_TIMEOUT,
-     FailureKind.TLS, FailureKind.PRIVATE_ADDRESS}
+     FailureKind.TLS, FailureKind.INCOMPLETE_CHAIN, FailureKind.PRIVATE_ADDRESS,
+     FailureKind.NO_SUCH_DOMAIN}
 )
 # Paths whose body cannot show a soft 404 and may be large: checked with HEAD.
 _NOT_HTML_SUFFIXES = (
@@ -271,7 +272,7 @@ class _RemoteRun:
         if host is None:
             return await fetch(self.clients, spec, jar)  # invalid: classified without a request
         outcome = await self.attempt(host, spec, jar)
-        if should_retry(outcome, 1, self.policy, self.clock()):
+        if should_retry(outcome, 1, self.policy, self.clock(), method):
             outcome = await self._retried(host, spec, jar, outcome)
         if isinstance(outcome, Failure) and outcome.kind in SILENT_FAILURES:
             # Silence from a host is only its fault once some other host has answered.
@@ -292,7 +293,7 @@ class _RemoteRun:
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.attempts),
-            retry=self._should_retry,
+            retry=lambda state: self._should_retry(state, spec.method),
             wait=lambda state: self._wait(host, state),
             sleep=self.sleep,
             retry_error_callback=lambda state: state.outcome.result(),
@@ -311,11 +312,11 @@ class _RemoteRun:
         self.watch.observe(host, outcome)
         return outcome
 
-    def _should_retry(self, state: RetryCallState) -> bool:
+    def _should_retry(self, state: RetryCallState, method: str) -> bool:
         if state.outcome is None or state.outcome.failed:
             return False
         return should_retry(state.outcome.result(), state.attempt_number, self.policy,
-                            self.clock())
+                            self.clock(), method)
 
     def _wait(self, host: Host, state: RetryCallState) -> float:
         outcome = state.outcome.result()
@@ -372,7 +373,7 @@ def _wants_body(url: str, rules: PageRules) -> bool:
 
 def _head_unreliable(outcome: Outcome) -> bool:
     if isinstance(outcome, Failure):
-        return outcome.kind in (FailureKind.RESET, FailureKind.PROTOCOL)
+        return outcome.kind in (FailureKind.RESET, FailureKind.PROTOCOL, FailureKind.TIMEOUT)
     return outcome.status_code in HEAD_UNRELIABLE
 
 

@@ -27,8 +27,19 @@ _SOFT_404_PATTERNS = [
         r"^not\s+found\s*([-:|–—.!]|$)",  # "Not Found", "Not found | Example"
         r"^(this|that|the)\s+page\s+(does\s+not|doesn'?t|no\s+longer)\s+exists?\b",
         r"\b(page|file|article|post|resource)\s+(you\s+\S+\s+)?(does\s+not|doesn'?t)\s+exist\b",
+        r"\b(page|content|article|post|video|link)\s+(isn'?t|is\s+not|is\s+no\s+longer)\s+"
+        r"available\b",  # "Sorry, this page isn't available."
     )
 ]
+# Fragments that a page's own script reads as its state, never an element id: Google Docs'
+# `#heading=h.x`, Sheets' `#gid=0`, `key=value&...` in single-page applications.
+_APP_STATE = re.compile(r"[\w.\-]+=[^&]*(&[\w.\-]+=[^&]*)*")
+# Anchors GitHub's pages make with JavaScript (comments, reviews, events, diffs).
+_GITHUB_GENERATED = re.compile(
+    r"(issuecomment|discussioncomment|pullrequestreview|commitcomment|event|issue|"
+    r"discussion_r)-?\d+|diff-[0-9a-f]{32,64}([LR]\d+(-[LR]\d+)?)?|"
+    r"(commits-pushed|ref-commit|ref-issue|ref-pullrequest)-[\w-]+"
+)
 
 
 BUDGET = 0.25  # CPU seconds one page may cost; reading stops there
@@ -210,6 +221,11 @@ class _Reader:
                         TEXT_COUNTED), self.scripts, challenge, complete, over_budget)
 
 
+def anchor_of(fragment: str) -> str:
+    """The element id a fragment names: a text directive (`#intro:~:text=...`) is dropped."""
+    return fragment.partition(":~:")[0]
+
+
 def ignorable_fragment(fragment: str, host: str) -> str | None:
     """Why a fragment is not an anchor to look for, or None when it is one."""
     if not fragment:
@@ -218,8 +234,13 @@ def ignorable_fragment(fragment: str, host: str) -> str | None:
         return "fragment is a client-side route"
     if fragment.startswith(":~:"):
         return "text fragment"
-    if _is_host(host, "github.com") and re.fullmatch(r"L\d+(C\d+)?(-L\d+(C\d+)?)?", fragment):
-        return "GitHub line anchor"
+    if _APP_STATE.fullmatch(anchor_of(fragment)):
+        return "fragment is application state"
+    if _is_host(host, "github.com"):
+        if re.fullmatch(r"L\d+(C\d+)?(-L\d+(C\d+)?)?", fragment):
+            return "GitHub line anchor"
+        if _GITHUB_GENERATED.fullmatch(fragment):
+            return "anchor GitHub makes with JavaScript"
     return None
 
 

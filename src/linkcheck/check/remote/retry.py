@@ -72,11 +72,15 @@ def over_retry_after_cap(outcome: Outcome, policy: RetryPolicy, now: float) -> f
     return None
 
 
-def should_retry(outcome: Outcome, attempt: int, policy: RetryPolicy, now: float) -> bool:
-    """Whether attempt number `attempt` (1-based) deserves another try."""
+def should_retry(outcome: Outcome, attempt: int, policy: RetryPolicy, now: float,
+                 method: str = "GET") -> bool:
+    """Whether attempt number `attempt` (1-based) deserves another try. A HEAD that timed out
+    is not tried again: some servers never answer HEAD, and the GET that follows is the retry."""
     if attempt >= policy.attempts:
         return False
     if isinstance(outcome, Failure):
+        if method == "HEAD" and outcome.kind is FailureKind.TIMEOUT:
+            return False
         return outcome.kind in RETRY_FAILURES
     retryable = outcome.status_code in RETRY_STATUSES or is_rate_limited(outcome)
     if not retryable or is_bot_challenge(outcome):

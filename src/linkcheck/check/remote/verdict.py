@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -9,19 +10,29 @@ from urllib.parse import urlsplit
 from ...http.outcome import Failure, FailureKind, Outcome, Reply
 from ...models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
 from .page import BUDGET as PAGE_BUDGET
-from .page import PageInfo, fragment_found, ignorable_fragment, looks_like_not_found
+from .page import (
+    PageInfo,
+    anchor_of,
+    fragment_found,
+    ignorable_fragment,
+    looks_like_not_found,
+)
+from .walls import is_bot_wall
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 _FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
     FailureKind.DNS: (Status.BROKEN, "DNS lookup failed"),
+    FailureKind.NO_SUCH_DOMAIN: (Status.BROKEN, "domain does not exist"),
     FailureKind.REFUSED: (Status.BROKEN, "connection refused"),
     FailureKind.CONNECT: (Status.BROKEN, "connection failed"),
     FailureKind.CONNECT_TIMEOUT: (Status.BROKEN, "connection timed out"),
     FailureKind.TIMEOUT: (Status.BROKEN, "timed out"),
     FailureKind.RESET: (Status.BROKEN, "connection reset"),
     FailureKind.TLS: (Status.BROKEN, "TLS error"),
+    # Browsers complete such a chain (they fetch or know the intermediate): not verifiable here.
+    FailureKind.INCOMPLETE_CHAIN: (Status.UNVERIFIABLE, "incomplete certificate chain"),
     FailureKind.PROTOCOL: (Status.BROKEN, "invalid HTTP response"),
     FailureKind.INVALID_URL: (Status.BROKEN, "invalid URL"),
     FailureKind.UNSUPPORTED_SCHEME: (Status.BROKEN, "unsupported scheme"),
@@ -30,6 +41,16 @@ _FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
     FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, NO_NETWORK_REASON),
     FailureKind.DEADLINE: (Status.UNVERIFIABLE, DEADLINE_REASON),
 }
+# Failures that may pass by the next run: the flakiness delay applies to these only. A
+# definitive answer (a 404, a domain that does not exist, a bad certificate) is broken at once.
+TRANSIENT_FAILURES = frozenset({
+    FailureKind.DNS, FailureKind.REFUSED, FailureKind.CONNECT, FailureKind.CONNECT_TIMEOUT,
+    FailureKind.TIMEOUT, FailureKind.RESET, FailureKind.PROTOCOL,
+})
+TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
+# The last path segment of an error page a deep link may be redirected to.
+_ERROR_PAGE = re.compile(r"(404|410|not[-_]?found|page[-_]?not[-_]?found|error[-_]?404)"
+                         r"(\.(html?|php|aspx?))?", re.IGNORECASE)
 _WITH_DETAIL = frozenset({FailureKind.TLS, FailureKind.PROTOCOL, FailureKind.INVALID_URL,
                           FailureKind.TIMEOUT, FailureKind.PRIVATE_ADDRESS})
 
@@ -52,13 +73,8 @@ class PageRules:
 
 
 def is_bot_challenge(reply: Reply) -> bool:
-    """A bot wall (Cloudflare and the like) rather than the page: says nothing about the link."""
-    if reply.headers.get("cf-mitigated", "").lower() == "challenge":
-        return True
-    if reply.status_code in (403, 429, 503) and reply.body:
-        head = reply.body[:16384].lower()
-        return b"just a moment..." in head or b"challenge-platform" in head
-    return False
+    """A bot wall rather than the page: says nothing about the link."""
+    return is_bot_wall(reply.status_code, reply.headers, reply.body)
 
 
 def classify(chain: Chain, rules: PageRules, page: PageInfo | None = None) -> CheckResult:
@@ -72,10 +88,13 @@ def classify(chain: Chain, rules: PageRules, page: PageInfo | None = None) -> Ch
     final_url = outcome.url if chain.hops else None
     base = CheckResult(chain.url, Status.BROKEN, "", code, final_url, chain.hops,
                        _is_permanent(chain.hops))
+    if 200 <= code < 300 and is_bot_challenge(outcome):  # the page is behind the wall
+        return replace(base, status=Status.UNVERIFIABLE, reason=f"bot challenge (HTTP {code})")
     if 200 <= code < 300 or code in rules.accept:
         return _ok_result(chain, base, rules, page)
     status, reason = _error_verdict(chain, outcome)
-    return replace(base, status=status, reason=reason)
+    transient = code >= 500 or code in TRANSIENT_STATUSES
+    return replace(base, status=status, reason=reason, transient=transient)
 
 
 def classify_fragment(page_result: CheckResult, target: str, fragment: str, reply: Outcome,
@@ -93,28 +112,35 @@ def classify_fragment(page_result: CheckResult, target: str, fragment: str, repl
     if why_not is not None:
         return replace(result, reason=f"{result.reason}; fragment not checked ({why_not})")
     assert isinstance(reply, Reply) and page is not None
-    if fragment_found(fragment, page, reply.body, host):
+    anchor = anchor_of(fragment)
+    if fragment_found(anchor, page, reply.body, host):
         return result
     if page.over_budget:  # a page crafted (or large enough) to be slow to read
         return replace(result, status=Status.UNVERIFIABLE,
-                       reason=f"fragment #{fragment} not in the part of the page read within "
+                       reason=f"fragment #{anchor} not in the part of the page read within "
                               f"its CPU budget ({PAGE_BUDGET:g} s)")
     if reply.truncated:
+        read = (f"the {len(reply.body)} bytes read (body {reply.cut_short})" if reply.cut_short
+                else f"the first {len(reply.body)} bytes")
         return replace(result, status=Status.UNVERIFIABLE,
-                       reason=f"fragment #{fragment} not in the first {len(reply.body)} bytes")
-    return replace(result, status=Status.BROKEN, reason=f"fragment #{fragment} not found")
+                       reason=f"fragment #{anchor} not in {read}")
+    if page.script_only:
+        return replace(result, status=Status.UNVERIFIABLE,
+                       reason=f"fragment #{anchor} not checked (page is rendered by JavaScript)")
+    return replace(result, status=Status.BROKEN, reason=f"fragment #{anchor} not found")
 
 
 def _failure_result(url: str, failure: Failure, hops: tuple[Hop, ...]) -> CheckResult:
     status, reason = _FAILURE_VERDICTS[failure.kind]
     if failure.kind in _WITH_DETAIL and failure.detail:
         reason = f"{reason}: {failure.detail}"
-    return CheckResult(url, status, reason, redirects=hops, permanent=_is_permanent(hops))
+    return CheckResult(url, status, reason, redirects=hops, permanent=_is_permanent(hops),
+                       transient=failure.kind in TRANSIENT_FAILURES)
 
 
 def _ok_result(chain: Chain, base: CheckResult, rules: PageRules,
                page: PageInfo | None) -> CheckResult:
-    if rules.soft_404 and (_redirects_deep_to_root(chain) or
+    if rules.soft_404 and (_redirected_to_home_or_error_page(chain) or
                            (page is not None and looks_like_not_found(page))):
         return replace(base, reason="soft 404")
     if base.permanent:
@@ -127,6 +153,8 @@ def _ok_result(chain: Chain, base: CheckResult, rules: PageRules,
 
 def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
     code = reply.status_code
+    if code == 999:
+        return Status.UNVERIFIABLE, "blocked by the server (HTTP 999)"
     if is_bot_challenge(reply):
         return Status.UNVERIFIABLE, f"bot challenge (HTTP {code})"
     if chain.rate_limit_over_cap is not None:
@@ -138,8 +166,6 @@ def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
         return Status.UNVERIFIABLE, f"rate limited (request budget spent, HTTP {code})"
     if code == 429:
         return Status.UNVERIFIABLE, "rate limited (HTTP 429)"
-    if code == 999:
-        return Status.UNVERIFIABLE, "blocked by the server (HTTP 999)"
     if code == 401:
         return Status.UNVERIFIABLE, "login required (HTTP 401)"
     if code == 403:
@@ -149,11 +175,16 @@ def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
     return Status.BROKEN, f"HTTP {code} {_phrase(code)}".rstrip()
 
 
-def _redirects_deep_to_root(chain: Chain) -> bool:
-    if not _is_permanent(chain.hops) or not isinstance(chain.outcome, Reply):
+def _redirected_to_home_or_error_page(chain: Chain) -> bool:
+    """A deep link that a redirect (permanent or not) took to the site's home page, or to an
+    error page (`/404`, `/not-found`): the page it named is gone."""
+    if not chain.hops or not isinstance(chain.outcome, Reply):
         return False
     start, final = urlsplit(chain.url), urlsplit(chain.outcome.url)
-    return start.path.strip("/") != "" and final.path.strip("/") == "" and not final.query
+    if start.path.strip("/") == "" or final.path == start.path:
+        return False
+    last = final.path.rstrip("/").rpartition("/")[2]
+    return (final.path.strip("/") == "" and not final.query) or bool(_ERROR_PAGE.fullmatch(last))
 
 
 def _is_permanent(hops: tuple[Hop, ...]) -> bool:
