@@ -20,14 +20,15 @@ from linkcheck import pipeline
 from linkcheck.cli import main
 from linkcheck.config import CheckConfig, Config, StoreConfig
 from linkcheck.models import Status
+from linkcheck.urls import is_placeholder
 
 PLACEHOLDER = "local or placeholder address"
 PLACEHOLDERS = [
     "http://localhost:8080/", "http://LOCALHOST/admin", "http://app.localhost/x",
     "https://example.com/", "https://www.example.org/a", "https://api.example.net/v1",
     "http://my.example/", "https://site.test/page", "http://127.0.0.1:9/", "http://127.8.0.1/",
-    "http://[::1]:8000/", "http://10.1.2.3/", "http://192.168.1.1/admin", "http://172.16.0.9/",
-    "http://169.254.169.254/latest", "http://[fe80::1]/", "http://0.0.0.0:5000/",
+    "http://10.1.2.3/", "http://192.168.1.1/admin", "http://172.16.0.9/",
+    "http://169.254.169.254/latest", "http://0.0.0.0:5000/",
 ]
 REAL = ["https://real.org/", "https://example.community/", "https://examples.com/",
         "https://test.org/", "https://localhost.org/"]
@@ -66,6 +67,17 @@ def test_placeholders_are_skipped_and_never_requested(tmp_path):
     for url in REAL:
         assert result.results[url].status is Status.OK, url
     assert sorted(seen) == sorted(REAL)
+
+
+@pytest.mark.parametrize("url, placeholder", [
+    ("http://[::1]:8000/", True), ("http://[fe80::1]/", True), ("http://[fd00::7]/", True),
+    ("http://[::ffff:127.0.0.1]/", True), ("http://LocalHost./", True),
+    ("http://docs.example.com/x", True), ("https://[2606:4700::1111]/", False),
+    ("https://1.1.1.1/", False), ("https://example.co/", False), ("https://contest.org/", False),
+    ("https://localhost.dev/", False), ("not a url", False),
+])
+def test_what_counts_as_a_placeholder(url, placeholder):
+    assert is_placeholder(url) is placeholder
 
 
 def test_placeholders_do_not_make_a_dead_network_look_alive(tmp_path):
