@@ -18,7 +18,7 @@ def simweb():
 
 @pytest.fixture
 def web():
-    """A loopback web answering each path with the status the test sets (404 unless set)."""
+    """A loopback web answering each path with the status the test sets (503 unless set)."""
     server = StatusWeb().start()
     yield server
     server.stop()

@@ -32,11 +32,14 @@ class Run:
 # The stand-ins speak plain HTTP on loopback: the https twins insecure-http would try take a
 # TLS handshake's timeout each, and are not what these tests are about.
 NO_HTTPS_TWINS = 'rules:\n  insecure-http:\n    severity: "off"\n'
+# The stand-ins are on loopback: checked, not skipped as placeholders (`run` and `fix` alike).
+ON_LOOPBACK = "check:\n  allow_private: true\n"
 
 
 def run_linkcheck(tmp_path: Path, capsys, config: str, doc: str, *flags: str) -> Run:
     """`linkcheck run doc.md` with this config (the insecure-http rule off) and document."""
-    (tmp_path / "linkcheck.yml").write_text(config + NO_HTTPS_TWINS, encoding="utf-8")
+    (tmp_path / "linkcheck.yml").write_text(config + NO_HTTPS_TWINS + ON_LOOPBACK,
+                                            encoding="utf-8")
     (tmp_path / "doc.md").write_text(doc, encoding="utf-8")
     code = main(["run", "doc.md", "--output-dir", "out", "--timeout", "5", "-q", *flags])
     report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))

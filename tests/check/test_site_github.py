@@ -4,7 +4,7 @@ documented response shapes), and page checks that honour GitHub's rate-limit hea
 from __future__ import annotations
 
 import pytest
-from sites_helpers import run_linkcheck
+from sites_helpers import ON_LOOPBACK, run_linkcheck
 
 from linkcheck.cli import main
 
@@ -94,7 +94,7 @@ def test_fix_updates_a_renamed_repository(tmp_path, monkeypatch, capsys, apis):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LC_TEST_GITHUB_TOKEN", TOKEN)
     repositories(apis)
-    (tmp_path / "linkcheck.yml").write_text(config(apis), encoding="utf-8")
+    (tmp_path / "linkcheck.yml").write_text(config(apis) + ON_LOOPBACK, encoding="utf-8")
     (tmp_path / "doc.md").write_text(
         "See [moved](https://github.com/old-owner/old-name) and "
         "[file](https://github.com/old-owner/old-name/blob/main/src/app.py#L3).\n",
