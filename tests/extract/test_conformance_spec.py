@@ -13,6 +13,7 @@ Examples that cannot apply to link extraction are listed in EXCLUDED, each with 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -163,3 +164,22 @@ def test_excluded_examples_still_differ() -> None:
     for spec, number in EXCLUDED:
         example = next(e for e in ALL_EXAMPLES if (e.spec, e.number) == (spec, number))
         assert found_targets(example) != expected_targets(example), example.id
+
+
+def test_linkcheck_extract_reports_the_same_targets(tmp_path, monkeypatch, capsys) -> None:
+    """The CLI's `linkcheck extract --json` on example files gives what extraction gives."""
+    from linkcheck.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    chosen = [e for e in ALL_EXAMPLES if e.spec == "gfm" and e.section.startswith("Autolinks")]
+    (tmp_path / "docs").mkdir()
+    for example in chosen:
+        (tmp_path / "docs" / f"{example.id}.md").write_text(example.markdown, encoding="utf-8")
+    assert main(["extract", "--json", "docs"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for example in chosen:
+        name = f"docs/{example.id}.md"
+        found = [r["resolved_url"] for r in records if r["file"] == name]
+        expected = [resolve(t, name) for t in
+                    (AUTOLINKED.get((example.spec, example.number)) or html_targets(example.html))]
+        assert found == expected, example.id
