@@ -126,7 +126,8 @@ def test_a_pr_run_judges_only_the_changed_lines(repo, monkeypatch, web):
 
     code, found = run()
     # loopback addresses are skipped (never requested) unless the config file allows them
-    assert {found[k]["reason"] for k in found} == {"local or placeholder address"}
+    assert found["new"]["reason"] == "local or placeholder address"
+    assert (found["old"]["status"], found["old"]["reason"]) == ("unchecked", "outside the change")
     assert code == 0 and web.requests == []
     (repo / "linkcheck.yml").write_text("check: {allow_private: true, retries: 0}\n")
     code, found = run()
