@@ -21,6 +21,7 @@ from ...history.store import ArchiveLookup, ResultStore, StoreError, open_store,
 from ...models import CheckResult, Status
 from .checker import asking
 from .sites.wayback import Lookup, look_up
+from .sites.youtube import video_id
 
 if TYPE_CHECKING:
     from ...http.pool import PoolFactory
@@ -65,6 +66,8 @@ def _broken_pages(results: Mapping[str, CheckResult], now: datetime) -> dict[str
             continue
         if result.reason.startswith("fragment #"):
             continue  # the page answers: an old copy of it is no fix for a missing anchor
+        if video_id(target) is not None:
+            continue  # an archived watch page does not play the removed video
         since = result.first_failed_at or timestamp(now)
         pages.setdefault(target.partition("#")[0], (since, datetime.fromisoformat(since)))
     return pages
