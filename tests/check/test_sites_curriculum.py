@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sites_helpers import NO_HTTPS_TWINS
+from sites_helpers import NO_HTTPS_TWINS, ON_LOOPBACK
 
 from linkcheck.cli import main
 
@@ -36,7 +36,8 @@ def set_up(tmp_path: Path, apis) -> str:
         f"  youtube:\n    oembed_url: {apis.oembed_url}\n"
         f"archive:\n  enabled: true\n  api_url: {apis.wayback_url}\n  interval: 0\n"
     )
-    (tmp_path / "linkcheck.yml").write_text(config + NO_HTTPS_TWINS, encoding="utf-8")
+    (tmp_path / "linkcheck.yml").write_text(config + NO_HTTPS_TWINS + ON_LOOPBACK,
+                                            encoding="utf-8")
     return dead
 
 

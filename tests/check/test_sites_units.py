@@ -174,3 +174,19 @@ def test_the_store_keeps_archived_flags_and_archive_lookups(tmp_path):
     assert store.archive_lookups(["https://gone.example/", "https://other/"]) == {
         "https://gone.example/": lookup}
     store.close()
+
+
+def test_an_api_that_does_not_answer_leaves_the_link_to_its_page():
+    from linkcheck.http.outcome import Failure, FailureKind
+
+    class Silent(StubAsker):
+        async def ask(self, url, headers, limit):
+            self.asked.append((url, dict(headers)))
+            return Failure(FailureKind.REFUSED)
+
+    github_site = github.GitHub(GitHubSiteConfig(), "t")
+    assert asyncio.run(github_site.check("https://github.com/o/r", Silent({}))) is None
+    assert asyncio.run(github_site.check("https://github.com/o/r/blob/main/x", Silent({}))) \
+        is None
+    video = youtube.YouTube("https://www.youtube.com/oembed")
+    assert asyncio.run(video.check("https://youtu.be/M3r2XDceM6A", Silent({}))) is None

@@ -21,7 +21,6 @@ from ....config import GitHubSiteConfig
 from ....http.outcome import Failure, Outcome, Reply
 from ....http.target import origin_of
 from ....models import CheckResult, Hop, Status
-from ..verdict import Chain, PageRules, classify
 from .answers import Once, budget_exhausted, json_body
 from .base import Asker
 
@@ -175,8 +174,8 @@ class GitHub:
             asker.note(f"GitHub API {why}: the other GitHub links were checked as pages")
 
     def _error(self, link: RepoLink, outcome: Outcome) -> CheckResult | None:
-        if isinstance(outcome, Failure):  # no answer at all: the usual verdicts
-            return classify(Chain(self.api, outcome), PageRules())
+        if isinstance(outcome, Failure):  # the API did not answer: that says nothing of the
+            return None  # link, whose page is checked instead
         code = outcome.status_code
         if code == 404:
             return CheckResult(link.owner, Status.BROKEN, NOT_FOUND, 404)
@@ -209,12 +208,12 @@ class GitHub:
         return CheckResult(page, Status.BROKEN,
                            f"no branch, tag or commit {segments[0]} in {repo.full_name}", 404)
 
-    def _missing(self, page: str, outcome: Outcome, asker: Asker) -> CheckResult | bool | None:
-        """True on a 404, False on a 200; the verdict of a failed request; None otherwise."""
+    def _missing(self, page: str, outcome: Outcome, asker: Asker) -> bool | None:
+        """True on a 404, False on a 200; None when the API could not say."""
         if self._refused(outcome, asker) is not None:
             return None
         if isinstance(outcome, Failure):
-            return classify(Chain(page, outcome), PageRules())
+            return None  # the API did not answer: the page is checked instead
         if outcome.status_code in (200, 404):
             return outcome.status_code == 404
         return None

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 from ....config import YouTubeSiteConfig
 from ....http.outcome import Failure, Reply
 from ....models import CheckResult, Status
-from ..verdict import Chain, PageRules, classify
 from .answers import Once, json_body
 from .base import Asker
 
@@ -71,8 +70,7 @@ class YouTube:
         url = f"{self.oembed_url}?url={quote(watch, safe='')}&format=json"
         outcome = await asker.ask(url, {"Accept": "application/json"}, OEMBED_BYTES)
         if isinstance(outcome, Failure):
-            result = classify(Chain(url, outcome), PageRules())
-            return result.status, f"oEmbed: {result.reason}", None
+            return None  # oEmbed did not answer, which says nothing of the video: page check
         return _verdict(outcome)
 
 
