@@ -54,6 +54,10 @@ def _verify_error(code: int, message: str) -> ssl.SSLCertVerificationError:
          FailureKind.INCOMPLETE_CHAIN),
         (caused(httpcore.ConnectError("x"), _verify_error(10, "certificate has expired")),
          FailureKind.TLS),
+        (caused(httpcore.ConnectError("x"), ConnectionResetError(104, "reset")),
+         FailureKind.RESET),  # dropped during the TLS handshake (a proxy's tunnel, say)
+        (caused(httpcore.ConnectError("x"), ssl.SSLEOFError(8, "EOF in violation of protocol")),
+         FailureKind.RESET),
         (caused(httpcore.ConnectError("x"), ConnectionRefusedError(111, "refused")),
          FailureKind.REFUSED),
         (caused(httpcore.ConnectError("x"), ssl.SSLCertVerificationError("bad cert")),
@@ -154,9 +158,14 @@ def test_proxies_come_from_the_environment_and_no_proxy_is_honoured(monkeypatch)
     monkeypatch.delenv("HTTP_PROXY", raising=False)
     monkeypatch.delenv("ALL_PROXY", raising=False)
     proxy = proxy_for(parse_target("https://a.test/"))
-    assert proxy is not None and proxy.url.host == b"proxy.test" and proxy.url.port == 3128
+    assert proxy is not None and (proxy.host, proxy.port) == ("proxy.test", 3128)
+    assert proxy.authorization is None
     assert proxy_for(parse_target("https://internal.test/")) is None
     assert proxy_for(parse_target("http://a.test/")) is None  # no HTTP_PROXY set
+    monkeypatch.setenv("HTTP_PROXY", "user:p%40ss@corp-proxy.test:8080")
+    proxy = proxy_for(parse_target("http://a.test/"))
+    assert proxy is not None and (proxy.host, proxy.port) == ("corp-proxy.test", 8080)
+    assert proxy.authorization == "Basic dXNlcjpwQHNz"  # user:p@ss
 
 
 def test_an_httpx_transport_stands_in_with_its_errors_mapped():

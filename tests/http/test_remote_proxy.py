@@ -29,6 +29,7 @@ class Proxy:
         self.resets = resets
         self.connections = 0
         self.asked: list[str] = []
+        self.heads: list[bytes] = []  # each request's head as sent to the proxy
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -53,6 +54,7 @@ class Proxy:
             request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
             method, target = request.decode("ascii").split(" ", 2)[:2]
             self.asked.append(target)
+            self.heads.append(request)
             if method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 await writer.drain()
@@ -157,7 +159,6 @@ def tls_server(tmp_path_factory):
     server.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="proxied requests use a second stack")
 def test_a_reset_tunnel_is_a_reset_retried_not_a_tls_error(tls_server, proxy, monkeypatch):
     url, ca = tls_server
     monkeypatch.setenv("SSL_CERT_FILE", ca)
@@ -169,7 +170,6 @@ def test_a_reset_tunnel_is_a_reset_retried_not_a_tls_error(tls_server, proxy, mo
     assert proxy.connections == 2
 
 
-@pytest.mark.xfail(strict=True, reason="proxied requests use a second stack")
 def test_a_name_resolving_to_a_private_address_is_refused_before_the_proxy(proxy, monkeypatch):
     def getaddrinfo(host, port, *args, **kwargs):
         if host == "intranet.corp":
@@ -183,3 +183,13 @@ def test_a_name_resolving_to_a_private_address_is_refused_before_the_proxy(proxy
     assert status is Status.BROKEN and reason.startswith("private address refused")
     assert found["http://public.org/page"][0] is Status.OK  # the proxy resolves what we cannot
     assert proxy.asked == ["http://public.org/page"]
+
+
+def test_the_proxy_gets_its_credentials(web, proxy, monkeypatch):
+    proxy.resets = 0
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("http_proxy", f"http://user:secret@127.0.0.1:{proxy.port}")
+    url = web.url("/guide", 2)
+    assert check([url])[url][0] is Status.OK
+    (head,) = proxy.heads
+    assert b"Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=" in head  # user:secret

@@ -27,6 +27,11 @@ _NO_SUCH_NAME = frozenset(
 # leaves out its intermediate certificate (browsers fetch it, or know it already).
 _ISSUER_NOT_FOUND = frozenset({2, 20, 21})
 
+# What the ssl module raises when the connection ends during the handshake (a reset, a proxy
+# that drops the tunnel): the connection dropped, nothing is known about the certificate.
+_DROPPED_DURING_TLS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLWantReadError,
+                       ssl.SSLWantWriteError, ssl.SSLSyscallError)
+
 _TIMEOUT_DETAILS = {
     httpcore.ReadTimeout: "no data within the read timeout",
     httpcore.WriteTimeout: "request not sent within the timeout",
@@ -53,10 +58,14 @@ def failure_of(exc: Exception) -> Failure:
         return Failure(FailureKind.UNSUPPORTED_SCHEME, detail)
     if caused_by(socket.gaierror):
         return _dns_failure(chain, detail)
+    if caused_by(*_DROPPED_DURING_TLS) and not caused_by(ssl.SSLCertVerificationError):
+        return Failure(FailureKind.RESET, detail)  # the peer left mid-handshake: no TLS verdict
     if caused_by(ssl.SSLError):
         return _tls_failure(chain, detail)
     if caused_by(ConnectionRefusedError):
         return Failure(FailureKind.REFUSED, detail)
+    if isinstance(exc, httpcore.ConnectError) and caused_by(ConnectionResetError):
+        return Failure(FailureKind.RESET, detail)  # dropped during the TLS handshake
     if isinstance(exc, (httpcore.ConnectError, httpcore.ProxyError)):
         return Failure(FailureKind.CONNECT, detail)
     if isinstance(exc, (httpcore.ReadError, httpcore.WriteError)):

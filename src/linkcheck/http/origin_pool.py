@@ -6,6 +6,9 @@ import ssl
 
 import httpcore
 
+from .proxied import absolute_form
+from .proxies import ProxyRoute
+
 KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept for reuse
 
 
@@ -19,12 +22,16 @@ class OriginPool:
     next take.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend,
+                 forward: ProxyRoute | None = None) -> None:
         self._ssl = ssl_context
         self._backend = backend
+        self._forward = forward  # a forward proxy that gets each request in absolute form
         self._idle: list[httpcore.AsyncHTTP11Connection] = []
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        if self._forward is not None:
+            request = absolute_form(request, self._forward)
         connection = await self._idle_connection() or await self._connect(request)
         try:
             response = await connection.handle_async_request(request)

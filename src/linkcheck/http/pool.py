@@ -10,7 +10,8 @@ from typing import Protocol
 import httpcore
 
 from .guard import GuardedBackend
-from .origin_pool import KEEPALIVE_EXPIRY, OriginPool
+from .origin_pool import OriginPool
+from .proxied import ProxiedBackend
 from .proxies import netrc_auth, proxy_for
 from .resolver import Resolver
 from .target import Target
@@ -87,12 +88,12 @@ class Clients:
             self._ssl.set_alpn_protocols(["http/1.1"])
         s = self.settings
         proxy = proxy_for(target) if s.trust_env else None
-        if proxy is not None:  # through a proxy, the proxy resolves names: no guard
-            return httpcore.AsyncConnectionPool(ssl_context=self._ssl, proxy=proxy,
-                                                max_connections=connections,
-                                                keepalive_expiry=KEEPALIVE_EXPIRY)
-        return OriginPool(self._ssl, GuardedBackend(s.allow_private, self._resolver,
-                                                     self.on_connected))
+        guard = GuardedBackend(s.allow_private, self._resolver, self.on_connected)
+        if proxy is not None:  # the same stack, through the proxy; the guard vets the name
+            tunnel = target.scheme == "https"
+            backend = ProxiedBackend(proxy, guard, tunnel, self.on_connected)
+            return OriginPool(self._ssl, backend, forward=None if tunnel else proxy)
+        return OriginPool(self._ssl, guard)
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}

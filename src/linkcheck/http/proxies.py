@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import base64
 import functools
-
-import httpcore
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from .target import Target
 
 
-def proxy_for(target: Target) -> httpcore.Proxy | None:
+@dataclass(frozen=True, slots=True)
+class ProxyRoute:
+    """An HTTP proxy to reach a target through: where it listens, and its credentials."""
+
+    host: str
+    port: int
+    authorization: str | None = None  # Proxy-Authorization, from user:password@ in its URL
+
+
+def proxy_for(target: Target) -> ProxyRoute | None:
     """The HTTP(S)_PROXY that applies to a URL (NO_PROXY honoured), as with trust_env in httpx."""
     import urllib.request
 
@@ -18,7 +27,14 @@ def proxy_for(target: Target) -> httpcore.Proxy | None:
     proxy = proxies.get(target.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass_environment(target.host, proxies):
         return None
-    return httpcore.Proxy(proxy if "://" in proxy else f"http://{proxy}")
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if not parts.hostname:
+        return None
+    authorization = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    return ProxyRoute(parts.hostname, parts.port or 80, authorization)
 
 
 @functools.lru_cache(maxsize=256)  # read once per host, not once per request
