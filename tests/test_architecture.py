@@ -10,7 +10,7 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 50
 TOP_LEVEL = {
     "__init__", "__main__", "cli", "config", "models", "urls", "discover", "scope", "pipeline",
-    "fix", "progress",
+    "fix", "progress", "arguments",
 }
 STAGES = {"extract", "check", "http", "history", "rules", "report"}
 

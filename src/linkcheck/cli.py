@@ -1,4 +1,4 @@
-"""Thin command line: parse arguments, load config, call the library,
+"""Thin command line: parse arguments, load config, call the library, show the problems,
 map the outcome to an exit code.
 """
 
@@ -10,19 +10,31 @@ import json
 import os
 import sys
 import traceback
-from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
+from typing import TextIO
 
-from . import __version__
+from .arguments import (
+    EXIT_BROKEN,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NO_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+)
 from .config import Config, ConfigError, load_config
 from .discover import discover
 from .extract import extract_file
 from .models import Document, RunResult, Severity, Status
 from .pipeline import run
 from .progress import ProgressRenderer
-from .report import json_report, markdown
+from .report import json_report, markdown, output
 from .report.changes import compare, load_baseline
+from .report.output import OutputError
+from .report.problems import problems
+from .report.terminal import LIST_LIMIT, problem_lines, summary_lines
+from .report.text import visible
 
 # fix, the rule catalog, --changed-since and the github/sarif reports are imported where they
 # are used: start-up is paid on every run, and most runs need none of them
@@ -31,162 +43,25 @@ from .report.changes import compare, load_baseline
 # line says otherwise: one layer between the defaults and the file.
 PR_DEFAULTS: dict[str, object] = {"check.allow_private": False}
 
-EXIT_OK = 0
-EXIT_BROKEN = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-EXIT_NO_NETWORK = 4
+__all__ = ["EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_NO_NETWORK", "EXIT_OK", "EXIT_USAGE",
+           "build_parser", "exit_code", "main"]
 FORMATS = ("markdown", "json", "github", "sarif")  # markdown and json are always written
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 already; keep its message format
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="linkcheck",
-        description="Check the links and content quality of a markdown curriculum.",
-    )
-    parser.add_argument("--version", action="version", version=f"linkcheck {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _add_run_command(sub)
-    _add_extract_command(sub)
-    _add_rule_commands(sub)
-    return parser
-
-
-def _add_run_command(sub: argparse._SubParsersAction) -> None:
-    run_p = sub.add_parser("run", help="discover, extract, check and report")
-    run_p.add_argument(
-        "paths", nargs="*", help="files, directories or globs (default: config paths)"
-    )
-    run_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
-    run_p.add_argument("--offline", action="store_true", default=None, help="local checks only")
-    run_p.add_argument("--output-dir", help="where reports are written (default: reports/)")
-    run_p.add_argument("--timeout", type=float, help="per-request timeout in seconds")
-    run_p.add_argument("--max-concurrency", type=int, help="requests in flight in all")
-    run_p.add_argument("--per-host", type=int, help="requests in flight per host")
-    run_p.add_argument(
-        "--deadline",
-        type=float,
-        metavar="SECONDS",
-        help="stop checking after this long; what is left is unverifiable",
-    )
-    private = run_p.add_mutually_exclusive_group()
-    private.add_argument(
-        "--no-private",
-        dest="allow_private",
-        action="store_false",
-        default=None,
-        help="skip placeholders (localhost, example.com, private addresses) and refuse names "
-        "that resolve to private addresses (the default)",
-    )
-    private.add_argument(
-        "--private-ok",
-        dest="allow_private",
-        action="store_true",
-        help="check placeholders and private addresses too",
-    )
-    _add_report_options(run_p)
-
-
-def _add_report_options(run_p: argparse.ArgumentParser) -> None:
-    run_p.add_argument("--strict", action="store_true", help="warnings also fail the run")
-    run_p.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="neither read nor write the result store (no flakiness delay)",
-    )
-    run_p.add_argument(
-        "--baseline",
-        metavar="FILE",
-        help="previous JSON report to compare with (default: linkcheck.json in --output-dir)",
-    )
-    run_p.add_argument(
-        "--changed-since",
-        metavar="REF",
-        help="judge only files and lines changed since this git revision",
-    )
-    run_p.add_argument(
-        "--format",
-        action="append",
-        metavar="FORMAT",
-        help="extra output: github (annotations on stdout), sarif; repeatable or "
-        "comma-separated (markdown and json are always written)",
-    )
-    run_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    run_p.add_argument(
-        "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
-    )
-
-
-def _add_extract_command(sub: argparse._SubParsersAction) -> None:
-    ext_p = sub.add_parser("extract", help="print every link found, without touching the network")
-    ext_p.add_argument(
-        "paths", nargs="*", help="files, directories or globs (default: config paths)"
-    )
-    ext_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
-    ext_p.add_argument("--json", action="store_true", help="one JSON object per line")
-    ext_p.add_argument(
-        "-v", "--verbose", action="store_true", help="tracebacks for internal errors"
-    )
-
-
-def _add_rule_commands(sub: argparse._SubParsersAction) -> None:
-    fix_p = sub.add_parser("fix", help="apply fixable findings and print the diff")
-    fix_p.add_argument("paths", nargs="*", help="files, directories or globs (default: config)")
-    fix_p.add_argument("--config", help="config file (default: ./linkcheck.yml if present)")
-    fix_p.add_argument("--dry-run", action="store_true", help="print the diff, change no file")
-    fix_p.add_argument(
-        "--rule",
-        action="append",
-        default=[],
-        metavar="SLUG",
-        help="only this fixable rule (slug or id); repeatable",
-    )
-    fix_p.add_argument(
-        "--offline",
-        action="store_true",
-        default=None,
-        help="no network: URL rewrites use the result store only",
-    )
-    fix_p.add_argument(
-        "--use-archive",
-        action="store_true",
-        help="point broken links at their verified Wayback Machine snapshot",
-    )
-    fix_p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal bugs")
-
-    rules_p = sub.add_parser("rules", help="list the content-quality rules")
-    rules_p.add_argument(
-        "--markdown",
-        action="store_true",
-        help="print the README's rule table (generated from the registry)",
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args: argparse.Namespace | None = None
     try:
-        if args.command == "extract":
-            return _extract(args)
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "rules":
-            from .rules import catalog
-
-            print(catalog.markdown() if args.markdown else catalog.text(), end="")
-            return EXIT_OK
-        return _run(args)
-    except ConfigError as exc:
-        print(f"linkcheck: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        args = build_parser().parse_args(argv)
+        return _command(args)
+    except (ConfigError, OutputError) as exc:  # usage and environment problems: exit 2
+        print(f"linkcheck: error: {visible(str(exc))}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("linkcheck: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `linkcheck extract | head`: the reader has all it wants
+        _silence_stdout()
+        return EXIT_OK
     except Exception as exc:  # the checker's own bug: never reported as a broken link
         print(f"linkcheck: internal error: {exc!r}", file=sys.stderr)
         if getattr(args, "verbose", False):
@@ -194,6 +69,29 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("(run again with --verbose for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "extract":
+        return _extract(args)
+    if args.command == "fix":
+        return _fix(args)
+    if args.command == "rules":
+        from .rules import catalog
+
+        print(catalog.markdown() if args.markdown else catalog.text(), end="")
+        return EXIT_OK
+    return _run(args)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        pass
 
 
 def _config(
@@ -210,19 +108,20 @@ def _fix(args: argparse.Namespace) -> int:
     from .fix import fix
 
     config = _config(args, offline=args.offline)
-    outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=args.dry_run,
+    dry_run = args.dry_run or args.check
+    outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=dry_run,
                   use_archive=args.use_archive)
     for file_fix in outcome.files:
         sys.stdout.write(file_fix.diff())
     for note in outcome.notes:
-        print(f"linkcheck: {note}", file=sys.stderr)
-    verb = "would fix" if args.dry_run else "fixed"
+        print(f"linkcheck: {visible(note)}", file=sys.stderr)
+    verb = "would fix" if dry_run else "fixed"
     print(
         f"linkcheck: {verb} {outcome.edit_count} findings in {len(outcome.files)} files"
-        + (" (dry run: no file changed)" if args.dry_run else ""),
+        + (" (dry run: no file changed)" if dry_run else ""),
         file=sys.stderr,
     )
-    return EXIT_OK
+    return EXIT_BROKEN if args.check and outcome.edit_count else EXIT_OK
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -236,7 +135,8 @@ def _extract(args: argparse.Namespace) -> int:
                 record["kind"] = str(link.kind)
                 print(json.dumps(record, ensure_ascii=False))
             else:
-                print(f"{link.file}:{link.line}:{link.column}\t{link.kind}\t{link.url}")
+                print(f"{visible(link.file)}:{link.line}:{link.column}\t{link.kind}\t"
+                      f"{visible(link.url)}")
     return EXIT_OK
 
 
@@ -262,15 +162,23 @@ def _run(args: argparse.Namespace) -> int:
         },
     )
     output_dir = Path(config.output_dir)
+    output.prepare(output_dir)  # before a long check: an unusable directory is said at once
     baseline_file = Path(args.baseline) if args.baseline else output_dir / "linkcheck.json"
     baseline, baseline_notes = load_baseline(baseline_file, required=args.baseline is not None)
     progress = None if args.quiet else ProgressRenderer(sys.stderr)
-    result = run(config, args.paths or None, scope=scope, progress=progress)
+    try:
+        result = run(config, args.paths or None, scope=scope, progress=progress)
+    finally:  # also on Ctrl-C: the progress line never mixes with what follows
+        if progress is not None:
+            progress.clear()
     result = dataclasses.replace(
         result, changes=compare(result, baseline), notes=result.notes + baseline_notes
     )
-    _write_reports(result, output_dir, formats)
-    _print_summary(result)
+    reports = _write_reports(result, output_dir, formats)
+    try:
+        _show(result, reports, args)
+    except BrokenPipeError:
+        _silence_stdout()
     return exit_code(result, strict=args.strict)
 
 
@@ -284,21 +192,26 @@ def _formats(values: list[str] | None) -> set[str]:
     return chosen | {"markdown", "json"}
 
 
-def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None) -> None:
+def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None
+                   ) -> list[str]:
+    """Write the reports; return their paths. Annotations (`github`) go to stdout."""
     formats = formats or {"markdown", "json"}
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output.prepare(output_dir)
     report = markdown.render(result)
-    (output_dir / "linkcheck.json").write_text(json_report.render(result), encoding="utf-8")
-    (output_dir / "linkcheck.md").write_text(report, encoding="utf-8")
+    written = {output_dir / "linkcheck.md": report,
+               output_dir / "linkcheck.json": json_report.render(result)}
     if "sarif" in formats:
         from .report import sarif
 
-        (output_dir / "linkcheck.sarif").write_text(sarif.render(result), encoding="utf-8")
+        written[output_dir / "linkcheck.sarif"] = sarif.render(result)
+    for path, text in written.items():
+        output.write_text(path, text)
     if "github" in formats:
         from .report import github
 
         sys.stdout.write(github.render(result, os.environ.get("GITHUB_WORKSPACE")))
         _append_step_summary(report)
+    return [str(path) for path in written]
 
 
 def _append_step_summary(report: str) -> None:
@@ -318,25 +231,37 @@ def _print_diagnostics(document: Document) -> None:
     """Input problems as `file[:line]: message` on stderr."""
     for d in document.diagnostics:
         where = f"{d.file}:{d.line}" if d.line else d.file
-        print(f"{where}: {d.message}", file=sys.stderr)
+        print(visible(f"{where}: {d.message}"), file=sys.stderr)
 
 
-def _print_summary(result: RunResult) -> None:
-    for doc in result.documents:
-        _print_diagnostics(doc)
-    for note in result.notes:
-        print(f"linkcheck: {note}", file=sys.stderr)
+def _show(result: RunResult, reports: list[str], args: argparse.Namespace) -> None:
+    """The problems on stdout, one line each; notes about the run on stderr; then, unless
+    --quiet, the summary and where the reports are."""
+    found = problems(result)
+    colour = _colour(sys.stdout)
+    limit = None if args.verbose or args.quiet else LIST_LIMIT
+    _print_lines(problem_lines(found, colour, limit), sys.stdout)
+    # notes are said even with --quiet: a store moved aside, exit code 4's cause
+    notes = [f"linkcheck: {visible(note)}" for note in result.notes]
     if result.network_down:
-        print(
-            "linkcheck: no network: no remote host answered; remote links are marked unverifiable",
-            file=sys.stderr,
-        )
-    counts = ", ".join(f"{s}: {result.count(s)}" for s in Status if result.count(s))
-    print(f"{len(result.links)} links in {len(result.documents)} files ({counts})", file=sys.stderr)
-    if result.findings:
-        by_severity = Counter(str(f.severity) for f in result.findings)
-        detail = ", ".join(f"{s}: {by_severity[s]}" for s in Severity if by_severity[s])
-        print(f"{len(result.findings)} content findings ({detail})", file=sys.stderr)
+        notes.append("linkcheck: no network: no remote host answered; remote links are "
+                     "unverifiable")
+    _print_lines(notes, sys.stderr)
+    if not args.quiet:
+        _print_lines(summary_lines(result, reports), sys.stdout)
+
+
+def _print_lines(lines: list[str], stream: TextIO) -> None:
+    if lines:
+        stream.write("\n".join(lines) + "\n")
+        stream.flush()
+
+
+def _colour(stream: TextIO) -> bool:
+    """Colours on a terminal only, and never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def exit_code(result: RunResult, strict: bool = False) -> int:

@@ -75,8 +75,9 @@ def _check_remote(
         )
     if not to_fetch:
         return RemoteRun({})
-    # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes
-    linked = set(to_fetch)
+    # rules ask for a few more targets (https twins, repaired URLs) to verify their fixes;
+    # progress counts the curriculum's own
+    linked = frozenset(to_fetch)
     wanted = linked | set(decided)
     to_fetch = to_fetch + [t for t in extra_targets(context)
                            if t not in wanted and not _skipped_placeholder(t, config)]
@@ -86,7 +87,8 @@ def _check_remote(
     from .check.remote.checker import check_remote
 
     def fetch(urls: list[str]):
-        return check_remote(urls, config, pool_factory=pool_factory, progress=progress)
+        return check_remote(urls, config, pool_factory=pool_factory, progress=progress,
+                            counted=linked)
 
     async def check_and_suggest() -> RemoteRun:
         started = time.monotonic()

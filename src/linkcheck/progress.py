@@ -1,7 +1,13 @@
-"""Progress of remote checking: the event the library emits, and the renderer the CLI uses."""
+"""Progress of remote checking: the event the library emits, and the renderer the CLI uses.
+
+Our own renderer rather than a library's (rich, tqdm): it is one line that fits the terminal's
+width, redrawn in place and cleared when checking ends, and a plain status line every few
+seconds in a CI log; a dependency would bring far more than that and its own start-up cost.
+"""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,18 +16,18 @@ from typing import TextIO
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    done: int  # targets with a verdict
+    done: int  # the curriculum's remote URLs with a verdict (not the rules' extra probes)
     total: int
     broken: int
     unverifiable: int
-    requests: int  # HTTP requests sent so far
+    requests: int  # HTTP requests sent so far, probes included
     elapsed: float  # seconds since checking started
     finished: bool = False
 
 
 class ProgressRenderer:
-    """Renders events to a stream: a redrawn bar on a terminal, a status line every few
-    seconds otherwise (CI logs), and always a last line when checking finishes."""
+    """Renders events to a stream: a line redrawn in place on a terminal (cleared at the end), a
+    status line every few seconds otherwise (CI logs) with a last one when checking finishes."""
 
     def __init__(
         self,
@@ -29,12 +35,15 @@ class ProgressRenderer:
         is_tty: bool | None = None,
         interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        width: Callable[[], int] | None = None,
     ) -> None:
         self._stream = stream
         self._tty = stream.isatty() if is_tty is None else is_tty
         self._interval = interval if interval is not None else (0.1 if self._tty else 5.0)
         self._clock = clock
+        self._width = width or (lambda: shutil.get_terminal_size((80, 24)).columns)
         self._last: float | None = None
+        self._drawn = False  # a line is on the terminal and must be cleared
 
     def __call__(self, event: ProgressEvent) -> None:
         now = self._clock()
@@ -44,22 +53,39 @@ class ProgressRenderer:
             self._last = now  # the first line comes after one interval: short runs stay quiet
             return
         self._last = now
-        if self._tty:
-            end = "\n" if event.finished else ""
-            self._stream.write(f"\r{format_bar(event)}\x1b[K{end}")
-        else:
+        if not self._tty:
             self._stream.write(format_line(event) + "\n")
+        elif event.finished:
+            self.clear()
+            return
+        else:
+            # one column spare: writing the last column makes some terminals wrap at once
+            self._stream.write("\r" + format_bar(event, self._width() - 1) + "\x1b[K")
+            self._drawn = True
         self._stream.flush()
+
+    def clear(self) -> None:
+        """Take the progress line off the terminal (before the summary, or on Ctrl-C)."""
+        if self._drawn:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._drawn = False
 
 
 def format_line(event: ProgressEvent) -> str:
     rate = event.done / event.elapsed if event.elapsed > 0 else 0.0
     return (
-        f"checked {event.done}/{event.total} links, {event.broken} broken, "
-        f"{event.unverifiable} unverifiable, {rate:.1f} links/s"
+        f"checked {event.done}/{event.total} URLs, {event.broken} broken, "
+        f"{event.unverifiable} unverifiable, {rate:.1f}/s"
     )
 
 
-def format_bar(event: ProgressEvent, width: int = 24) -> str:
-    filled = width * event.done // event.total if event.total else width
-    return f"[{'#' * filled}{'.' * (width - filled)}] {format_line(event)}"
+def format_bar(event: ProgressEvent, width: int = 79) -> str:
+    """The bar and the counts in at most `width` columns; the bar shrinks first."""
+    text = format_line(event)
+    room = width - len(text) - 3  # "[", "] "
+    if room < 5:  # a narrow terminal: the counts alone, cut to fit
+        return text[: max(width, 0)]
+    bar = min(room, 30)
+    filled = bar * event.done // event.total if event.total else bar
+    return f"[{'#' * filled}{'.' * (bar - filled)}] {text}"

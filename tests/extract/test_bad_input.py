@@ -169,10 +169,10 @@ def test_a_run_goes_on_past_bad_files(capsys: pytest.CaptureFixture[str]) -> Non
     Path("docs/yaml.md").write_text("---\na: [\n---\n[y](good.md#good)\n", encoding="utf-8")
     Path("docs/dangling.md").symlink_to("nowhere.md")
     code = main(["run", "--offline", "--output-dir", "out", "docs"])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 1  # a broken link and input problems fail the run; it still completes
-    assert "docs/binary.md: binary file, skipped" in err
-    assert "docs/latin1.md:1: not valid UTF-8" in err
+    assert "docs/binary.md: binary file, skipped" in out
+    assert "docs/latin1.md:1:1: not valid UTF-8" in out
     # The front-matter problem may be reported as a rule finding instead of on stderr.
     report = Path("out/linkcheck.json").read_text(encoding="utf-8")
     assert "docs/yaml.md" in report and "docs/good.md" in report

@@ -11,7 +11,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
@@ -81,17 +81,17 @@ async def check_remote(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
-    rand: Callable[[], float] | None = None,
+    rand: Callable[[], float] | None = None, counted: Collection[str] | None = None,
 ) -> RemoteOutcome:
     """Check each distinct URL once; each page is fetched once for all of its fragments.
 
     `clock` is wall-clock seconds (Retry-After dates are compared with it), `sleep` waits for
     backoffs, `rand` jitters them: all three are injected so tests run in milliseconds.
-    `pool_factory`, when given, makes the connection pools in place of the network's.
+    `pool_factory`, when given, makes the pools; progress counts the `counted` URLs (all).
     """
     pages = group_by_page(urls)
     run = _RemoteRun(config, pool_factory, clock or time.time, sleep or asyncio.sleep,
-                     rand or random.random, progress, len(set(urls)))
+                     rand or random.random, progress, frozenset(counted or urls))
     try:
         results = await run.check_all(pages)
     finally:
@@ -124,11 +124,11 @@ def group_by_page(urls: Sequence[str]) -> dict[str, list[tuple[str, str | None]]
 
 
 class _RemoteRun:
-    def __init__(self, config, pool_factory, clock, sleep, rand, progress, total) -> None:
+    def __init__(self, config, pool_factory, clock, sleep, rand, progress, counted) -> None:
         check = config.check
         self.check = check
         self.clock, self.sleep, self.rand = clock, sleep, rand
-        self.progress, self.total = progress, total
+        self.progress, self.counted = progress, counted
         self.hosts = Hosts(check, config.source, clock, sleep)
         self.clients = Clients(
             ClientSettings(check.connect_timeout, check.read_timeout, check.allow_private,
@@ -140,7 +140,7 @@ class _RemoteRun:
         self.watch = NetworkWatch(frozenset())
         self.requests_sent = 0
         self.results: dict[str, CheckResult] = {}
-        self.counts: Counter[Status] = Counter()
+        self.counts: Counter[Status] = Counter()  # of the counted URLs
         self.started = clock()
         self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
         self.sites = sites_for(config)
@@ -348,14 +348,14 @@ class _RemoteRun:
 
     def _record(self, result: CheckResult) -> None:
         self.results[result.target] = result
-        self.counts[result.status] += 1
+        self.counts[result.status] += result.target in self.counted  # probes count 0
         self._emit()
 
     def _emit(self, finished: bool = False) -> None:
         if self.progress is None:
             return
         self.progress(ProgressEvent(
-            len(self.results), self.total, self.counts[Status.BROKEN],
+            self.counts.total(), len(self.counted), self.counts[Status.BROKEN],
             self.counts[Status.UNVERIFIABLE], self.requests_sent,
             max(0.0, self.clock() - self.started), finished,
         ))

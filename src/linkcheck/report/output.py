@@ -1,0 +1,59 @@
+"""Writing report files: each one whole or not at all, and a clear error naming the path.
+
+A report is written to a temporary file beside it and renamed into place, so a full disk or an
+interrupted run leaves the previous report as it was, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(Exception):
+    """The environment refuses a report (not writable, a file in the way, disk full): exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path | str, exc: OSError) -> None:
+        super().__init__(f"{path}: cannot write the report: {exc.strerror or exc}")
+        self.path = str(path)
+
+
+def prepare(directory: Path) -> None:
+    """Create the output directory, or say why it cannot be used."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file where the directory should be
+        raise OutputError(directory, OSError(exc.errno, "a file is in the way")) from exc
+    except OSError as exc:
+        raise OutputError(directory, exc) from exc
+    if not directory.is_dir():
+        raise OutputError(directory, OSError(20, "not a directory"))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically, with the permissions a new file gets."""
+    temporary: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+            delete=False,
+        ) as handle:
+            temporary = handle.name
+            handle.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # NamedTemporaryFile makes it private
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        raise OutputError(path, exc) from exc
+    finally:  # also on Ctrl-C: no stray temporary file
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
