@@ -133,12 +133,11 @@ class GitHub:
             if target is None or origin_of(target) != self.api_origin:
                 return None  # the token goes to the API's own origin only: check the page
             outcome = await asker.ask(target, self.headers, REPOSITORY_BYTES)
-        refused = self._refused(outcome, asker)
-        if refused is not None:
-            return refused or None
+        if self._refused(outcome, asker):
+            return None
         if isinstance(outcome, Reply) and outcome.status_code == 200:
             return self._repository_from(json_body(outcome), moved)
-        return self._error(link, outcome)
+        return self._error(url, outcome)
 
     def _repository_from(self, data: object, moved: bool) -> Repository | None:
         if not isinstance(data, dict):
@@ -154,37 +153,36 @@ class GitHub:
                           data.get("archived") is True, data.get("private") is True,
                           data.get("disabled") is True, moved)
 
-    def _refused(self, outcome: Outcome, asker: Asker) -> bool | None:
-        """False when the API stopped helping this run (the caller checks the page), else None.
-
-        A spent budget is noticed on the answer that spends it, so no request is refused."""
+    def _refused(self, outcome: Outcome, asker: Asker) -> bool:
+        """Whether the API refused this request for the whole run (token refused, budget
+        spent): the caller checks the page instead. A spent budget is noticed on the answer
+        that spends it, which still counts, so the next request is not even sent."""
         if isinstance(outcome, Reply) and outcome.status_code == 401:
             self._turn_off(asker, "refused the token (HTTP 401)")
-            return False
+            return True
         if isinstance(outcome, Reply) and budget_exhausted(outcome):
             reset = outcome.headers.get("x-ratelimit-reset", "")
             self._turn_off(asker, f"rate limit is spent until {_clock_time(reset)}")
-            if outcome.status_code in (403, 429):
-                return False
-        return None
+            return outcome.status_code in (403, 429)
+        return False
 
     def _turn_off(self, asker: Asker, why: str) -> None:
         if not self.off:
             self.off = True
             asker.note(f"GitHub API {why}: the other GitHub links were checked as pages")
 
-    def _error(self, link: RepoLink, outcome: Outcome) -> CheckResult | None:
+    def _error(self, url: str, outcome: Outcome) -> CheckResult | None:
+        """The verdict an error answer gives the repository (its page's URL is set later)."""
         if isinstance(outcome, Failure):  # the API did not answer: that says nothing of the
             return None  # link, whose page is checked instead
         code = outcome.status_code
         if code == 404:
-            return CheckResult(link.owner, Status.BROKEN, NOT_FOUND, 404)
+            return CheckResult(url, Status.BROKEN, NOT_FOUND, 404)
         if code == 451:
-            return CheckResult(link.owner, Status.BROKEN,
+            return CheckResult(url, Status.BROKEN,
                                "repository unavailable for legal reasons (HTTP 451)", 451)
         if code == 403 and b"access blocked" in outcome.body.lower():
-            return CheckResult(link.owner, Status.BROKEN, "repository access blocked (HTTP 403)",
-                               403)
+            return CheckResult(url, Status.BROKEN, "repository access blocked (HTTP 403)", 403)
         return None  # anything else says more about the API than the link: check the page
 
     async def _path(self, page: str, link: RepoLink, repo: Repository,
@@ -210,7 +208,7 @@ class GitHub:
 
     def _missing(self, page: str, outcome: Outcome, asker: Asker) -> bool | None:
         """True on a 404, False on a 200; None when the API could not say."""
-        if self._refused(outcome, asker) is not None:
+        if self._refused(outcome, asker):
             return None
         if isinstance(outcome, Failure):
             return None  # the API did not answer: the page is checked instead
