@@ -216,3 +216,22 @@ def test_group_by_page_keeps_every_given_url_once():
                            "https://a.test/p#"])
     assert pages == {"https://a.test/p": [("https://a.test/p#x", "x"), ("https://a.test/p", None),
                                           ("https://a.test/p#", "")]}
+
+
+def test_anchors_github_makes_with_javascript_are_not_looked_up_there_only():
+    page = "<html><head><title>Issue</title></head><body><h1 id='top-x'>Issue</h1></body></html>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/html"}, text=page)
+
+    issue = "https://github.com/owner/repo/issues/7"
+    generated = ["issuecomment-1234567", "discussion_r98765", "pullrequestreview-55",
+                 "event-42", "issue-7", "diff-" + "0a" * 32 + "R12"]
+    elsewhere = "https://forum.example.org/t/7#issuecomment-1234567"
+    outcome = check(handler, [f"{issue}#{f}" for f in generated] + [elsewhere, issue + "#nope"])
+    for fragment in generated:
+        result = outcome.results[f"{issue}#{fragment}"]
+        assert result.status is Status.OK, fragment
+        assert "anchor GitHub makes with JavaScript" in result.reason
+    assert outcome.results[issue + "#nope"].status is Status.BROKEN
+    assert outcome.results[elsewhere].status is Status.BROKEN  # only github.com makes them
