@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # only named in annotations
 MAX_PASSES = 5
 # When two fixes touch the same text, the one earlier here goes first; the other waits a pass.
 ARCHIVED_COPY = "archived-copy"  # `--use-archive`: a dead link to its verified snapshot
+OFFLINE_ARCHIVE = ("--use-archive changed nothing offline: a link is only pointed at its archived "
+                   "copy once this run found it broken")
 PRIORITY = (ARCHIVED_COPY, "moved-permanently", "insecure-http", "mojibake", "tracking-params",
             "bare-url")
 
@@ -264,6 +266,8 @@ def fix(
     archive = {t: r.suggestion for t, r in result.results.items() if r.suggestion} \
         if use_archive else None
     outcome = fix_documents(result.documents, results, config, wanted, archive)
+    if use_archive and config.offline:
+        outcome = dataclasses.replace(outcome, notes=(*outcome.notes, OFFLINE_ARCHIVE))
     if not dry_run:
         for file_fix in outcome.files:
             write(file_fix)

@@ -111,3 +111,12 @@ def test_archive_lookups_are_off_by_default(tmp_path, monkeypatch, capsys, apis)
     assert run.link(dead(apis, "archived"))["status"] == "broken"
     assert run.link(dead(apis, "archived"))["suggestion"] is None
     assert lookups(apis) == 0
+
+
+def test_fix_use_archive_offline_says_why_nothing_changed(tmp_path, monkeypatch, capsys, apis):
+    monkeypatch.chdir(tmp_path)
+    doc = fixture(apis)
+    run_linkcheck(tmp_path, capsys, config(apis), doc)
+    assert main(["fix", "--use-archive", "--offline", "doc.md"]) == 0
+    assert (tmp_path / "doc.md").read_text(encoding="utf-8") == doc
+    assert "--use-archive changed nothing offline" in capsys.readouterr().err
