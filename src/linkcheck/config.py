@@ -43,12 +43,15 @@ class CheckConfig:
     timeout: float = 20.0  # per request, total
     connect_timeout: float = 10.0
     read_timeout: float = 15.0
-    deadline: float | None = None  # whole-run limit in seconds
+    # seconds for the whole remote check, so a scheduled job always ends with its reports;
+    # 0 (or null) turns it off
+    deadline: float | None = 1200.0
     max_concurrency: int = 128  # lychee's default; politeness is per host (per_host)
     per_host: int = 4
     max_redirects: int = 20  # what browsers follow
     retries: int = 3
     max_retry_after: float = 60.0
+    max_host_wait: float = 120.0  # seconds one host's rate limits may make the run wait in all
     max_body_bytes: int = 2 * 1024 * 1024
     user_agent: str = ""  # empty: the descriptive default
     # False: placeholders (localhost, example.com, *.test, private address literals) are
@@ -62,12 +65,13 @@ class CheckConfig:
         # A zero timeout would report every link broken, a negative redirect limit crash the
         # checker: such values are refused up front.
         positive = {"timeout": self.timeout, "connect_timeout": self.connect_timeout,
-                    "read_timeout": self.read_timeout, "deadline": self.deadline}
+                    "read_timeout": self.read_timeout}
         positive.update({f"hosts.{name}.timeout": host.timeout
                          for name, host in self.hosts.items()})
         at_least = {"max_concurrency": (self.max_concurrency, 1), "per_host": (self.per_host, 1),
                     "max_redirects": (self.max_redirects, 0), "retries": (self.retries, 0),
                     "max_retry_after": (self.max_retry_after, 0),
+                    "max_host_wait": (self.max_host_wait, 0), "deadline": (self.deadline, 0),
                     "max_body_bytes": (self.max_body_bytes, 0)}
         at_least.update({f"hosts.{name}.concurrency": (host.concurrency, 1)
                          for name, host in self.hosts.items()})
@@ -91,17 +95,19 @@ class StoreConfig:
     path: str = ".linkcheck/history.sqlite"
     enabled: bool = True
     max_age: dict[str, float] = field(
-        default_factory=lambda: {"ok": 86400.0, "redirected": 86400.0, "unverifiable": 21600.0}
+        default_factory=lambda: {"ok": 86400.0, "redirected": 86400.0, "unverifiable": 21600.0,
+                                 "no-https": 7 * 86400.0}
     )
     failures_before_broken: int = 2
 
     def __post_init__(self) -> None:
-        reusable = ("ok", "redirected", "unverifiable")  # broken is never reused
+        # broken is never reused; "no-https": a host found not to serve https at all
+        reusable = ("ok", "redirected", "unverifiable", "no-https")
         unknown = sorted(set(self.max_age) - set(reusable))
         if unknown:
             raise ConfigError(
                 f"'store.max_age' has unknown status {', '.join(unknown)} "
-                f"(statuses that may be reused: {', '.join(reusable)})"
+                f"(what may be reused: {', '.join(reusable)})"
             )
         if self.failures_before_broken < 1:
             raise ConfigError("'store.failures_before_broken' must be at least 1")

@@ -42,6 +42,8 @@ class Status(StrEnum):
 
 NO_NETWORK_REASON = "no network"  # the reason of every remote verdict in a run with no network
 DEADLINE_REASON = "run deadline reached"  # the reason of a remote target the run had no time for
+# the reason of a remote target not asked for because its host's rate limits outlasted its cap
+RATE_LIMIT_CAP_REASON = "rate limited (the host's waits passed check.max_host_wait)"
 
 
 class Severity(StrEnum):
@@ -145,6 +147,14 @@ class CheckResult:
     # a verified replacement for a broken link (an archived snapshot of it), never applied
     # unless asked (`linkcheck fix --use-archive`)
     suggestion: str | None = None
+
+
+def origin_not_answering(target: str, origin: str, why: str,
+                         from_cache: bool = False) -> CheckResult:
+    """The result of a URL a rule asked about (an https:// twin), not a link, on an origin that
+    does not answer at all: a fact about the host, never a broken link (and never stored)."""
+    return CheckResult(target, Status.SKIPPED, f"not requested: {origin} does not answer ({why})",
+                       from_cache=from_cache)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,26 +79,26 @@ def _check_remote(
     # progress counts the curriculum's own
     linked = frozenset(to_fetch)
     wanted = linked | set(decided)
-    to_fetch = to_fetch + [t for t in extra_targets(context)
-                           if t not in wanted and not _skipped_placeholder(t, config)]
+    extras = [t for t in extra_targets(context)
+              if t not in wanted and not _skipped_placeholder(t, config)]
     # imported here: offline runs and start-up need neither the event loop nor httpx
     import asyncio
 
     from .check.remote.checker import check_remote
 
-    def fetch(urls: list[str]):
+    def fetch(urls: list[str], extra: frozenset[str]):
         return check_remote(urls, config, pool_factory=pool_factory, progress=progress,
-                            counted=linked)
+                            counted=linked, extras=extra)
 
     async def check_and_suggest() -> RemoteRun:
         started = time.monotonic()
-        remote = await check_with_history(to_fetch, config, fetch, clock)
+        remote = await check_with_history(to_fetch, config, fetch, clock, extras)
         if not config.archive.enabled or remote.network_down:
             return remote
         from .check.remote.archive import suggest
 
         deadline = config.check.deadline
-        budget = None if deadline is None else deadline - (time.monotonic() - started)
+        budget = None if not deadline else deadline - (time.monotonic() - started)
         found = await suggest(remote.results, linked, config, clock(), budget, pool_factory)
         return dataclasses.replace(remote, results=found.results, notes=remote.notes + found.notes,
                                    requests_sent=remote.requests_sent + found.requests_sent)

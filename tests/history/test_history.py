@@ -123,11 +123,16 @@ def test_warm_run_fetches_only_what_it_may_not_reuse(tmp_path, monkeypatch, web)
     warm = pipeline.run(config, clock=lambda: T0 + timedelta(hours=1))
     assert web.requests and set(web.requests) == {"/dies"}  # fresh ok verdicts are not re-fetched
     reused = {url for url, r in warm.results.items() if r.from_cache}
-    assert reused == {web.url(p) for p in ("/steady", "/fixed", "/flaky")}
+    assert {url for url in reused if url.startswith("http:")} == {
+        web.url(p) for p in ("/steady", "/fixed", "/flaky")}
+    # the https:// twins: this plain-HTTP port was found not to answer TLS, a week-long fact
+    twins = {url for url in reused if url.startswith("https:")}
+    assert len(twins) == 4 and {warm.results[url].status for url in twins} == {Status.SKIPPED}
     assert warm.results[web.url("/dies")].status == Status.BROKEN  # second failed run
     web.requests.clear()
     stale = pipeline.run(config, clock=lambda: T0 + timedelta(days=2))
-    assert len(set(web.requests)) == 4 and not any(r.from_cache for r in stale.results.values())
+    assert len(set(web.requests)) == 4
+    assert not any(r.from_cache for url, r in stale.results.items() if url.startswith("http:"))
 
 
 def test_no_cache_neither_reads_nor_writes_and_fails_at_once(tmp_path, monkeypatch, web):
@@ -209,11 +214,11 @@ class _Outcome:
         self.results, self.network_down, self.requests_sent = results, network_down, len(results)
 
 
-async def _down(urls):
+async def _down(urls, extras=frozenset()):
     return _Outcome({u: CheckResult(u, Status.UNVERIFIABLE, "no network") for u in urls}, True)
 
 
-async def _gone(urls):  # a transient failure: the flakiness delay applies
+async def _gone(urls, extras=frozenset()):  # a transient failure: the flakiness delay applies
     return _Outcome({u: CheckResult(u, Status.BROKEN, "HTTP 503", 503, transient=True)
                      for u in urls})
 

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..models import CheckResult, Status
+from ..http.target import origin_of
+from ..models import CheckResult, Status, origin_not_answering
 from .store import ResultStore, StoreError, UrlHistory, open_store
 
-# Fetches the given URLs; answers with the remote checker's outcome (results, network_down, ...).
-Fetch = Callable[[list[str]], Awaitable[Any]]
+# Fetches the given URLs, of which the second argument's are not links but checks for the rules;
+# answers with the remote checker's outcome (results, network_down, origins_answered, ...).
+Fetch = Callable[[list[str], frozenset[str]], Awaitable[Any]]
 Clock = Callable[[], datetime]
 
 
@@ -42,26 +44,36 @@ def utc_now() -> datetime:
 
 
 async def check_with_history(
-    targets: list[str], config: Config, fetch: Fetch, clock: Clock = utc_now
+    targets: list[str], config: Config, fetch: Fetch, clock: Clock = utc_now,
+    extras: list[str] | None = None,
 ) -> RemoteRun:
-    """Answer `targets` from the store where allowed; fetch the rest, record, apply the policy."""
+    """Answer `targets` from the store where allowed; fetch the rest, record, apply the policy.
+
+    `extras` are not links but URLs the rules want checked (https:// twins...): those on an
+    origin the store knows not to answer at all are skipped, and what this run learnt about
+    such origins is stored in turn.
+    """
     now = clock()
     if now.tzinfo is None:  # a naive clock is taken to be UTC, never local time
         now = now.replace(tzinfo=UTC)
     store, opened = open_store(Path(config.store.path)) if config.store.enabled else (None, ())
     notes = list(opened)
     try:
-        reused = _reusable(store, targets, now, config, notes)
-        to_fetch = [t for t in targets if t not in reused]
-        outcome = await fetch(to_fetch) if to_fetch else None
+        skipped = _known_silent(store, extras or [], now, config, notes)
+        wanted = [t for t in [*targets, *(extras or [])] if t not in skipped]
+        reused = _reusable(store, wanted, now, config, notes)
+        to_fetch = [t for t in wanted if t not in reused]
+        extra = frozenset(extras or ()) & frozenset(to_fetch)
+        outcome = await fetch(to_fetch, extra) if to_fetch else None
         fresh: dict[str, CheckResult] = dict(outcome.results) if outcome else {}
         network_down = bool(outcome and outcome.network_down)
         histories = _record(store, fresh, now, network_down, notes)
+        _record_origins(store, getattr(outcome, "origins_answered", {}), now, notes)
     finally:
         if store is not None:
             store.close()
     threshold = config.store.failures_before_broken
-    results = {**reused, **apply_policy(fresh, histories, threshold)}
+    results = {**skipped, **reused, **apply_policy(fresh, histories, threshold)}
     sent = getattr(outcome, "requests_sent", 0) if outcome else 0
     notes += getattr(outcome, "notes", ()) if outcome else ()
     return RemoteRun(results, network_down, sent, len(reused), tuple(notes))
@@ -77,6 +89,33 @@ def _reusable(
     except StoreError as exc:
         notes.append(f"{exc}; checking every link afresh")
         return {}
+
+
+def _known_silent(
+    store: ResultStore | None, extras: list[str], now: datetime, config: Config, notes: list[str]
+) -> dict[str, CheckResult]:
+    """The extras whose origin the store knows not to answer (not requested this run)."""
+    if store is None or not extras:
+        return {}
+    try:
+        silent = store.silent_origins({origin_of(e) or "" for e in extras}, now,
+                                      config.store.max_age.get("no-https"))
+    except StoreError as exc:
+        notes.append(str(exc))
+        return {}
+    return {e: origin_not_answering(e, origin, silent[origin], from_cache=True)
+            for e in extras if (origin := origin_of(e) or "") in silent}
+
+
+def _record_origins(
+    store: ResultStore | None, facts: Mapping[str, str | None], now: datetime, notes: list[str]
+) -> None:
+    if store is None or not facts:
+        return
+    try:
+        store.record_origins(facts, now)
+    except StoreError as exc:
+        notes.append(str(exc))
 
 
 def _record(

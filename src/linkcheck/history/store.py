@@ -15,21 +15,29 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from ..models import (
+    DEADLINE_REASON,
+    NO_NETWORK_REASON,
+    RATE_LIMIT_CAP_REASON,
+    CheckResult,
+    Hop,
+    Status,
+)
 
-SCHEMA_VERSION = 3  # kept in PRAGMA user_version
+SCHEMA_VERSION = 4  # kept in PRAGMA user_version
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
 _CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 # The verdicts worth keeping: the others are decided without fetching.
 RECORDED = frozenset({Status.OK, Status.REDIRECTED, Status.BROKEN, Status.UNVERIFIABLE})
 # Verdicts about the run, not the link (nothing was asked of it): never stored, so never reused.
-NOT_OBSERVED = frozenset({NO_NETWORK_REASON, DEADLINE_REASON})
+NOT_OBSERVED = frozenset({NO_NETWORK_REASON, DEADLINE_REASON, RATE_LIMIT_CAP_REASON})
 
 # _MIGRATIONS[n] takes a store from version n to n + 1; a new store runs them all.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -49,6 +57,10 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Wayback Machine lookups for broken links: the snapshot found (NULL: none usable)
         "CREATE TABLE archive_lookups (url TEXT PRIMARY KEY, failed_since TEXT NOT NULL, "
         "looked_up_at TEXT NOT NULL, snapshot TEXT)",
+    ),
+    (  # facts about hosts, not links: an origin (an https:// form) that does not answer at all
+        "CREATE TABLE silent_origins (origin TEXT PRIMARY KEY, reason TEXT NOT NULL, "
+        "checked_at TEXT NOT NULL)",
     ),
 )
 _COLUMNS = (
@@ -139,19 +151,50 @@ class ResultStore:
                   if r.status in RECORDED and not r.from_cache and r.reason not in NOT_OBSERVED}
         if not wanted:
             return {}
+        with self._transaction("results"):
+            before = self.history(wanted)
+            after = {u: advance(before.get(u), r.status, stamp, u) for u, r in wanted.items()}
+            self._db.executemany(_UPSERT, [_row(r, after[u], stamp) for u, r in wanted.items()])
+        return after
+
+    def silent_origins(
+        self, origins: Iterable[str], now: datetime, max_age: float | None
+    ) -> dict[str, str]:
+        """The origins found not to answer at all less than `max_age` seconds ago (a plain-HTTP
+        host's https:// form, say): origin -> why, with the date it was found."""
+        if not max_age:
+            return {}
+        fresh = {}
+        for origin, reason, checked_at in self._rows(origins, "origin, reason, checked_at",
+                                                     "silent_origins"):
+            age = (now - datetime.fromisoformat(checked_at)).total_seconds()
+            if 0 <= age < max_age:
+                fresh[origin] = f"{reason}, found {checked_at[:10]}"
+        return fresh
+
+    def record_origins(self, facts: Mapping[str, str | None], now: datetime) -> None:
+        """Remember the origins that did not answer (origin -> why) and forget the ones that
+        answered (origin -> None), in one short transaction."""
+        stamp = timestamp(now)
+        silent = [(o, why, stamp) for o, why in facts.items() if why is not None]
+        answered = [(o,) for o, why in facts.items() if why is None]
+        with self._transaction("host facts"):
+            self._db.executemany(_ORIGIN_UPSERT, silent)
+            self._db.executemany("DELETE FROM silent_origins WHERE origin = ?", answered)
+
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """One short write transaction; any sqlite error becomes a StoreError naming `what`."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                before = self.history(wanted)
-                after = {u: advance(before.get(u), r.status, stamp, u) for u, r in wanted.items()}
-                self._db.executemany(_UPSERT, [_row(r, after[u], stamp) for u, r in wanted.items()])
+                yield
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: could not save this run's results: {exc}") from exc
-        return after
+            raise StoreError(f"{self.path}: could not save this run's {what}: {exc}") from exc
 
     def archive_lookups(self, urls: Iterable[str]) -> dict[str, ArchiveLookup]:
         """The Wayback Machine lookups remembered for these URLs."""
@@ -160,34 +203,34 @@ class ResultStore:
 
     def record_archive_lookups(self, lookups: Iterable[ArchiveLookup]) -> None:
         rows = [(x.url, x.failed_since, x.looked_up_at, x.snapshot) for x in lookups]
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._transaction("archive lookups"):
             self._db.executemany(
                 "INSERT INTO archive_lookups (url, failed_since, looked_up_at, snapshot) "
                 "VALUES (?,?,?,?) ON CONFLICT(url) DO UPDATE SET failed_since="
                 "excluded.failed_since, looked_up_at=excluded.looked_up_at, "
                 "snapshot=excluded.snapshot", rows)
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: could not save archive lookups: {exc}") from exc
 
-    def _rows(self, urls: Iterable[str], columns: str = _COLUMNS,
+    def _rows(self, keys: Iterable[str], columns: str = _COLUMNS,
               table: str = "verdicts") -> list[tuple]:
-        urls = list(urls)
+        """The rows of `table` whose first column is one of `keys`."""
+        keys = list(keys)
+        key = columns.partition(",")[0]
         rows: list[tuple] = []
         try:
-            for start in range(0, len(urls), _CHUNK):
-                chunk = urls[start : start + _CHUNK]
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT {columns} FROM {table} WHERE url IN ({marks})"
+                query = f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})"
                 rows += self._db.execute(query, chunk).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: could not read stored results: {exc}") from exc
         return rows
 
 
+_ORIGIN_UPSERT = (
+    "INSERT INTO silent_origins (origin, reason, checked_at) VALUES (?,?,?) ON CONFLICT(origin) "
+    "DO UPDATE SET reason=excluded.reason, checked_at=excluded.checked_at"
+)
 _UPSERT = (
     f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(url) DO UPDATE "

@@ -26,6 +26,7 @@ class FailureKind(StrEnum):
     PRIVATE_ADDRESS = "private-address"  # refused by the check.allow_private setting
     NO_NETWORK = "no-network"  # concluded for the whole run, not observed on this request
     DEADLINE = "deadline"  # the run deadline passed first
+    RATE_LIMITED = "rate-limited"  # the host's rate limits made the run wait past its cap
 
 
 # Failures that say nothing about the network being up: nobody answered at all.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..models import Finding, Severity, Status
+from ..models import CheckResult, Finding, Severity, Status
 from .base import Context, Rule, Settings
 from .urls import https_twin
 
@@ -28,7 +28,7 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
                 continue
             result = context.results.get(twin)
             written_twin = https_twin(site.url)
-            if result and result.status in _ANSWERED and written_twin:
+            if _served_over_https(result) and written_twin:
                 yield settings.finding(
                     site.file, site.line, site.column,
                     f"insecure link: {twin} answers, use it instead of {site.url}",
@@ -42,12 +42,23 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
                 )
 
 
+def _served_over_https(result: CheckResult | None) -> bool:
+    """The twin answered, and over https: a host that redirects its https:// pages back to
+    http:// does not serve them securely."""
+    if result is None or result.status not in _ANSWERED:
+        return False
+    return not (result.final_url or "").lower().startswith("http:")
+
+
 RULE = Rule(
     id="LC104",
     slug="insecure-http",
     title="http:// link where https:// works",
     finds="An `http://` link whose `https://` form was checked this run (or found in the result "
-    "store) and answered. Offline, nothing is reported unless `report_unverified` is set.",
+    "store) and answered over https. One probe per host first learns whether it serves https at "
+    "all (a host that does not is remembered for `store.max_age.no-https`, never reported "
+    "broken); only then is each link's https form checked. Offline, nothing is reported unless "
+    "`report_unverified` is set.",
     why="Plain HTTP can be read and altered on the way; most sites serve HTTPS now, and an "
     "unverified switch could break the link, so the rule only suggests a checked one.",
     example="[Scrum Guide](http://scrumguides.org/scrum-guide.html)",

@@ -13,50 +13,37 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import ada_url
-from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
-from ... import __version__
 from ...config import Config
 from ...http.cookies import CookieJar
 from ...http.fetch import RequestSpec, fetch
 from ...http.outcome import SILENT_FAILURES, Failure, FailureKind, Outcome, Reply
 from ...http.pool import Clients, ClientSettings, PoolFactory
 from ...http.target import origin_of, parse_target
-from ...models import CheckResult, Hop, Status
+from ...models import CheckResult, Hop, Status, origin_not_answering
 from ...progress import ProgressEvent
+from .extras import OriginGates
+from .health import PROBE_TIMEOUT
+from .hosts import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT  # re-exported for callers
 from .hosts import Host, Hosts
 from .network import NetworkState, NetworkWatch
 from .page import PageInfo, ignorable_fragment, parse_page
 from .retry import (
     RetryPolicy,
-    backoff_delay,
     is_rate_limited,
     over_retry_after_cap,
-    should_retry,
 )
+from .sender import HostSender
 from .sites import claim, sites_for
 from .verdict import REDIRECTS, Chain, PageRules, classify, classify_fragment, is_bot_challenge
 
-DEFAULT_USER_AGENT = f"linkcheck/{__version__} (link checker; markdown curriculum)"
-# Sent only after a 403 to our own User-Agent: some sites refuse anything that is not a browser.
-BROWSER_HEADERS = {
-    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0 Safari/537.36",
-    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    "Accept-Language": "en-US,en;q=0.9",
-}
 NO_NETWORK_GRACE = 3.0  # seconds without any answer after a silent failure: no network
 SOFT_404_BYTES = 64 * 1024  # a page's <title> and <h1> come well before this
 # HEAD answers that some servers give wrongly while GET works.
 HEAD_UNRELIABLE = frozenset({400, 403, 404, 405, 406, 410, 501})
-HOST_WIDE_FAILURES = frozenset(
-    {FailureKind.DNS, FailureKind.REFUSED, FailureKind.CONNECT, FailureKind.CONNECT_TIMEOUT,
-     FailureKind.TLS, FailureKind.INCOMPLETE_CHAIN, FailureKind.PRIVATE_ADDRESS,
-     FailureKind.NO_SUCH_DOMAIN}
-)
 # Paths whose body cannot show a soft 404 and may be large: checked with HEAD.
 _NOT_HTML_SUFFIXES = (
     ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".whl", ".png", ".jpg", ".jpeg",
@@ -71,6 +58,8 @@ class RemoteOutcome:
     network_down: bool
     requests_sent: int = 0
     notes: tuple[str, ...] = ()  # run-level messages (a site API that stopped helping...)
+    # what the extras' probes found: origin -> why it gave no answer at all, None if it answered
+    origins_answered: dict[str, str | None] = field(default_factory=dict)
 
 
 async def check_remote(
@@ -82,22 +71,30 @@ async def check_remote(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
     rand: Callable[[], float] | None = None, counted: Collection[str] | None = None,
+    extras: frozenset[str] = frozenset(),
 ) -> RemoteOutcome:
     """Check each distinct URL once; each page is fetched once for all of its fragments.
 
+    `extras` (some of `urls`) are not links but URLs the rules ask about: on an origin no link
+    uses they wait for one probe of the origin (extras.py).
+
     `clock` is wall-clock seconds (Retry-After dates are compared with it), `sleep` waits for
     backoffs, `rand` jitters them: all three are injected so tests run in milliseconds.
-    `pool_factory`, when given, makes the pools; progress counts the `counted` URLs (all).
+    `pool_factory`, when given, makes the pools; progress counts the `counted` URLs (all
+    but the extras).
     """
     pages = group_by_page(urls)
     run = _RemoteRun(config, pool_factory, clock or time.time, sleep or asyncio.sleep,
-                     rand or random.random, progress, frozenset(counted or urls))
+                     rand or random.random, progress,
+                     frozenset(counted) if counted is not None else frozenset(urls) - extras,
+                     extras)
     try:
         results = await run.check_all(pages)
     finally:
         await run.clients.aclose()
     down = run.watch.state is NetworkState.DOWN
-    return RemoteOutcome(results, down, run.requests_sent, tuple(dict.fromkeys(run.notes)))
+    return RemoteOutcome(results, down, run.requests_sent, tuple(dict.fromkeys(run.notes)),
+                         run.gates.answered)
 
 
 @asynccontextmanager
@@ -105,7 +102,8 @@ async def asking(config: Config, origins: Sequence[str],
                  pool_factory: PoolFactory | None = None) -> AsyncIterator[_RemoteRun]:
     """An asker (sites.Asker) for requests outside the page checks, with the same politeness,
     retries and network watch; its `requests_sent` counts what it sent."""
-    run = _RemoteRun(config, pool_factory, time.time, asyncio.sleep, random.random, None, 0)
+    run = _RemoteRun(config, pool_factory, time.time, asyncio.sleep, random.random, None,
+                     frozenset())
     grace = min(config.check.connect_timeout, NO_NETWORK_GRACE)
     run.watch = NetworkWatch(frozenset(filter(None, map(origin_of, origins))), grace)
     try:
@@ -124,11 +122,12 @@ def group_by_page(urls: Sequence[str]) -> dict[str, list[tuple[str, str | None]]
 
 
 class _RemoteRun:
-    def __init__(self, config, pool_factory, clock, sleep, rand, progress, counted) -> None:
+    def __init__(self, config, pool_factory, clock, sleep, rand, progress, counted,
+                 extras=frozenset()) -> None:
         check = config.check
         self.check = check
         self.clock, self.sleep, self.rand = clock, sleep, rand
-        self.progress, self.counted = progress, counted
+        self.progress, self.counted, self.extras = progress, counted, extras
         self.hosts = Hosts(check, config.source, clock, sleep)
         self.clients = Clients(
             ClientSettings(check.connect_timeout, check.read_timeout, check.allow_private,
@@ -137,20 +136,36 @@ class _RemoteRun:
             on_connected=lambda: self.watch.connected(),
         )
         self.policy = RetryPolicy(attempts=check.retries + 1, max_retry_after=check.max_retry_after)
-        self.watch = NetworkWatch(frozenset())
-        self.requests_sent = 0
+        self.sender = HostSender(self.hosts, self.clients, self.policy, clock, sleep, rand)
+        self.gates = OriginGates(frozenset(), self._probe_origin)
         self.results: dict[str, CheckResult] = {}
         self.counts: Counter[Status] = Counter()  # of the counted URLs
         self.started = clock()
-        self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
         self.sites = sites_for(config)
         self.notes: list[str] = []
+
+    @property
+    def watch(self) -> NetworkWatch:
+        return self.sender.watch
+
+    @watch.setter
+    def watch(self, watch: NetworkWatch) -> None:
+        self.sender.watch = watch
+
+    @property
+    def requests_sent(self) -> int:
+        return self.sender.requests_sent
 
     async def check_all(self, pages: dict[str, list[tuple[str, str | None]]]) -> dict:
         grace = min(self.check.connect_timeout, NO_NETWORK_GRACE)
         self.watch = NetworkWatch(frozenset(filter(None, map(origin_of, pages))), grace)
-        tasks = {asyncio.create_task(self.check_page(page, targets)): targets
-                 for page, targets in pages.items()}
+        extra_pages = {p for p, targets in pages.items()
+                       if all(t in self.extras for t, _ in targets)}
+        links = frozenset(filter(None, (origin_of(p) for p in pages if p not in extra_pages)))
+        self.gates = OriginGates(links, self._probe_origin)
+        tasks = {asyncio.create_task(self.check_extra(page, pages[page]) if page in extra_pages
+                                     else self.check_page(page, pages[page])): pages[page]
+                 for page in self.hosts.longest_waits_first(pages)}
         if tasks:
             await self._until_done_down_or_deadline(set(tasks))
         down = self.watch.state is NetworkState.DOWN
@@ -170,12 +185,27 @@ class _RemoteRun:
         passes, cancelling what is left (those pages are then unverifiable)."""
         everything = asyncio.ensure_future(asyncio.wait(tasks))
         down = asyncio.ensure_future(self.watch.wait_down())
-        await asyncio.wait({everything, down}, timeout=self.check.deadline,
+        await asyncio.wait({everything, down}, timeout=self.check.deadline or None,
                            return_when=asyncio.FIRST_COMPLETED)
         leftover = [t for t in tasks if not t.done()]
         for future in (everything, down, *leftover):
             future.cancel()
         await asyncio.gather(everything, down, *leftover, return_exceptions=True)
+
+    async def check_extra(self, page: str, targets: list[tuple[str, str | None]]) -> None:
+        host = self.hosts.get(page)
+        why_not = await self.gates.why_not(host, page) if host else None
+        if why_not is None:
+            await self.check_page(page, targets)
+            return
+        for target, _ in targets:
+            self._record(origin_not_answering(target, host.origin, why_not))
+
+    async def _probe_origin(self, host: Host, url: str) -> Outcome:
+        spec = RequestSpec("HEAD", url, self.hosts.headers(host, False), 0,
+                           min(_timeout(host, self.check.timeout), PROBE_TIMEOUT),
+                           host.concurrency)
+        return await self.sender.probe_origin(host, spec)
 
     async def check_page(self, page: str, targets: list[tuple[str, str | None]]) -> None:
         host = self.hosts.get(page)
@@ -265,86 +295,20 @@ class _RemoteRun:
                       browser: bool, extra: Mapping[str, str] | None = None) -> Outcome:
         """One hop, retried per the retry policy; host-wide failures are remembered."""
         host = self.hosts.get(url)
-        headers = self._headers(host, browser)
+        headers = self.hosts.headers(host, browser)
         spec = RequestSpec(method, url, {**headers, **extra} if extra else headers, limit,
                            _timeout(host, self.check.timeout),
                            host.concurrency if host else 1)
         if host is None:
             return await fetch(self.clients, spec, jar)  # invalid: classified without a request
-        outcome = await self.attempt(host, spec, jar)
-        if should_retry(outcome, 1, self.policy, self.clock(), method):
-            outcome = await self._retried(host, spec, jar, outcome)
+        outcome = await self.sender.send(host, spec, jar)
         if isinstance(outcome, Failure) and outcome.kind in SILENT_FAILURES:
             # Silence from a host is only its fault once some other host has answered.
             if not await self.watch.is_up():
                 return Failure(FailureKind.NO_NETWORK)
-        if isinstance(outcome, Failure) and outcome.kind in HOST_WIDE_FAILURES:
-            host.dead = outcome
+        if isinstance(outcome, Failure):
+            host.health.fail(outcome)
         return outcome
-
-    async def _retried(self, host: Host, spec: RequestSpec, jar: CookieJar,
-                       first: Outcome) -> Outcome:
-        """Tenacity takes over after a first try that deserves a retry (most requests need
-        none, and setting tenacity up costs more than the request's own bookkeeping)."""
-        pending = [first]
-
-        async def next_attempt() -> Outcome:
-            return pending.pop() if pending else await self.attempt(host, spec, jar)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.policy.attempts),
-            retry=lambda state: self._should_retry(state, spec.method),
-            wait=lambda state: self._wait(host, state),
-            sleep=self.sleep,
-            retry_error_callback=lambda state: state.outcome.result(),
-            reraise=True,
-        )
-        return await retrying(next_attempt)
-
-    async def attempt(self, host: Host, spec: RequestSpec, jar: CookieJar) -> Outcome:
-        if host.dead is not None:
-            return host.dead
-        if host.silent and not await self.watch.is_up():
-            return Failure(FailureKind.NO_NETWORK)
-        async with self.hosts.slot(host):
-            self.requests_sent += 1
-            outcome = await fetch(self.clients, spec, jar)
-        self.watch.observe(host, outcome)
-        return outcome
-
-    def _should_retry(self, state: RetryCallState, method: str) -> bool:
-        if state.outcome is None or state.outcome.failed:
-            return False
-        return should_retry(state.outcome.result(), state.attempt_number, self.policy,
-                            self.clock(), method)
-
-    def _wait(self, host: Host, state: RetryCallState) -> float:
-        outcome = state.outcome.result()
-        delay = backoff_delay(outcome, state.attempt_number, self.policy, self.clock(), self.rand)
-        if isinstance(outcome, Reply) and outcome.status_code in (429, 503):
-            self.hosts.back_off(host, delay)  # the whole host slows down, not only this URL
-        return delay
-
-    def _headers(self, host: Host | None, browser: bool) -> dict[str, str]:
-        """The headers for a host, built once per host (callers only read them)."""
-        key = (host.origin if host else "", browser)
-        headers = self._header_sets.get(key)
-        if headers is None:
-            headers = self._header_sets[key] = self._new_headers(host, browser)
-        return headers
-
-    def _new_headers(self, host: Host | None, browser: bool) -> dict[str, str]:
-        headers = {
-            "User-Agent": self.check.user_agent or DEFAULT_USER_AGENT,
-            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
-            # Only encodings whose decoded size this checker can bound while streaming.
-            "Accept-Encoding": "gzip, deflate",
-        }
-        if browser:
-            headers.update(BROWSER_HEADERS)
-        if host is not None:
-            headers.update(host.headers)
-        return headers
 
     def _record(self, result: CheckResult) -> None:
         self.results[result.target] = result

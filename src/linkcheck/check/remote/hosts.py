@@ -1,4 +1,5 @@
-"""Per-host politeness: settings, adaptive concurrency slots, Retry-After backoff."""
+"""Per-host politeness: settings and headers, adaptive concurrency slots, Retry-After backoff
+and its cap, and the order hosts start in."""
 
 from __future__ import annotations
 
@@ -6,15 +7,26 @@ import asyncio
 import os
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ... import __version__
 from ...config import CheckConfig, ConfigError, HostConfig
-from ...http.outcome import Outcome
+from ...http.outcome import Failure, FailureKind, Outcome, Reply
 from ...http.target import origin_of
+from .health import HostHealth
+from .retry import is_rate_limited
 
+DEFAULT_USER_AGENT = f"linkcheck/{__version__} (link checker; markdown curriculum)"
+# Sent only after a 403 to our own User-Agent: some sites refuse anything that is not a browser.
+BROWSER_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36",
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en-US,en;q=0.9",
+}
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -104,6 +116,18 @@ class HostSlots:
 
 
 @dataclass
+class Politeness:
+    """What one host name may be asked, shared by its origins (its http:// and https:// forms
+    count as one host): its slots, its backoff, and how long it has made the run wait."""
+
+    slots: HostSlots
+    concurrency: int  # the configured limit: the most the adaptive one may reach
+    not_before: float = 0.0  # clock time before which no request to this host starts
+    waited: float = 0.0  # seconds of rate-limit waits asked for so far (overlaps counted once)
+    gave_up: Failure | None = None  # past the wait cap: the verdict of every later request
+
+
+@dataclass
 class Host:
     """One origin (scheme://host:port) and what the run learnt about it."""
 
@@ -111,11 +135,31 @@ class Host:
     name: str  # lower-case host name, what check.hosts keys match
     settings: HostConfig
     headers: Mapping[str, str]  # configured headers with ${VAR} resolved: for this host only
-    slots: HostSlots
+    polite: Politeness
     concurrency: int  # the configured limit: the most the adaptive one may reach
-    not_before: float = 0.0  # clock time before which no request to this host starts
     silent: bool = False  # a request failed without any answer (DNS, connect)
-    dead: Outcome | None = None  # a host-wide failure that outlived its retries: reused
+    health: HostHealth = field(default_factory=HostHealth)
+
+    @property
+    def slots(self) -> HostSlots:
+        return self.polite.slots
+
+    @property
+    def not_before(self) -> float:
+        return self.polite.not_before
+
+    def standing(self) -> Failure | None:
+        """The failure that now answers for every request to this origin, if any."""
+        return self.polite.gave_up or self.health.dead
+
+
+def rate_limited(outcome: Outcome) -> bool:
+    """The host asked us to slow down: a 429, a spent request budget, or any answer with a
+    Retry-After. (Waits for other reasons, a 503 without one say, never count against the
+    host's wait cap.)"""
+    return isinstance(outcome, Reply) and (
+        outcome.status_code == 429 or "retry-after" in outcome.headers
+        or is_rate_limited(outcome))
 
 
 def host_settings(hosts: Mapping[str, HostConfig], name: str) -> tuple[str, HostConfig]:
@@ -166,7 +210,9 @@ class Hosts:
         self._clock = clock
         self._sleep = sleep
         self._global = asyncio.Semaphore(max(1, check.max_concurrency))
-        self._hosts: dict[str, Host] = {}
+        self._hosts: dict[str, Host] = {}  # by origin
+        self._polite: dict[str, Politeness] = {}  # by host name
+        self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
         environ = os.environ if environ is None else environ
         where = f"{source or '<config>'}: check.hosts"
         # Resolved up front so a missing variable stops the run before any request.
@@ -183,12 +229,45 @@ class Hosts:
         if host is None:
             name = (urlsplit(url).hostname or "").lower()
             key, settings = host_settings(self._check.hosts, name)
-            limit = settings.concurrency or self._check.per_host
-            limit = max(1, limit)
-            host = Host(origin, name, settings, self._headers.get(key, {}),
-                        HostSlots(ConcurrencyLimit(limit)), limit)
+            polite = self._polite.get(name)
+            if polite is None:
+                limit = max(1, settings.concurrency or self._check.per_host)
+                polite = self._polite[name] = Politeness(HostSlots(ConcurrencyLimit(limit)), limit)
+            host = Host(origin, name, settings, self._headers.get(key, {}), polite,
+                        polite.concurrency)
             self._hosts[origin] = host
         return host
+
+    def headers(self, host: Host | None, browser: bool) -> dict[str, str]:
+        """The headers for a host, built once per host (callers only read them)."""
+        key = (host.origin if host else "", browser)
+        headers = self._header_sets.get(key)
+        if headers is None:
+            headers = self._header_sets[key] = {
+                "User-Agent": self._check.user_agent or DEFAULT_USER_AGENT,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+                # Only encodings whose decoded size this checker can bound while streaming.
+                "Accept-Encoding": "gzip, deflate",
+                **(BROWSER_HEADERS if browser else {}),
+                **(host.headers if host is not None else {}),
+            }
+        return headers
+
+    def longest_waits_first(self, urls: Iterable[str]) -> list[str]:
+        """`urls` with the hosts that have the most requests per slot first (in their order
+        within a host), so that the biggest hosts do not start last and define the run's tail;
+        URLs that are no request at all come first, they cost nothing."""
+        groups: dict[int, list[str]] = {}
+        for url in urls:
+            host = self.get(url)
+            groups.setdefault(id(host.polite) if host else 0, []).append(url)
+
+        def expected_wait(group: list[str]) -> float:
+            host = self.get(group[0])
+            return len(group) / host.concurrency if host else float("inf")
+
+        return [url for group in sorted(groups.values(), key=expected_wait, reverse=True)
+                for url in group]
 
     @asynccontextmanager
     async def slot(self, host: Host) -> AsyncIterator[None]:
@@ -201,16 +280,16 @@ class Hosts:
                 yield
         finally:
             host.slots.release()
-        if self._clock() >= host.not_before:  # an answer, and no backoff asked for since
+        if self._clock() >= host.polite.not_before:  # an answer, and no backoff asked for since
             self._succeeded(host)
 
     @asynccontextmanager
     async def _global_place(self, host: Host) -> AsyncIterator[None]:
         while True:
-            while (wait := host.not_before - self._clock()) > 0:
+            while (wait := host.polite.not_before - self._clock()) > 0:
                 await self._sleep(wait)
             await self._global.acquire()
-            if host.not_before <= self._clock():
+            if host.polite.not_before <= self._clock():
                 break
             self._global.release()  # backed off meanwhile: not a global place held asleep
         try:
@@ -222,8 +301,27 @@ class Hosts:
         """The host asked to wait (429, 503): no request to it starts for `seconds`, and it
         gets fewer requests at once from now on."""
         now = self._clock()
-        host.not_before = max(host.not_before, now + seconds)
-        host.slots.limit.overloaded(now, host.not_before)
+        polite = host.polite
+        polite.not_before = max(polite.not_before, now + seconds)
+        polite.slots.limit.overloaded(now, polite.not_before)
+
+    def may_wait(self, host: Host, seconds: float) -> bool:
+        """Whether the host may make the run wait `seconds` more for its rate limit.
+
+        Waits that overlap (several requests told to come back at once) count once. Once the
+        host has had its cap (check.max_host_wait) it is not waited for any more: every later
+        request to it is answered at once with a rate-limit failure, and False is returned.
+        So a host costs at most its cap and one more wait (itself at most max_retry_after).
+        """
+        polite = host.polite
+        if polite.gave_up is None and polite.waited >= self._check.max_host_wait:
+            polite.gave_up = Failure(FailureKind.RATE_LIMITED,
+                                     f"waited {polite.waited:.0f} s for this host in all")
+        if polite.gave_up is not None:
+            return False
+        now = self._clock()
+        polite.waited += max(0.0, now + seconds - max(now, polite.not_before))
+        return True
 
     def _succeeded(self, host: Host) -> None:
         if host.slots.limit.succeeded():

@@ -8,7 +8,14 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from ...http.outcome import Failure, FailureKind, Outcome, Reply
-from ...models import DEADLINE_REASON, NO_NETWORK_REASON, CheckResult, Hop, Status
+from ...models import (
+    DEADLINE_REASON,
+    NO_NETWORK_REASON,
+    RATE_LIMIT_CAP_REASON,
+    CheckResult,
+    Hop,
+    Status,
+)
 from .page import BUDGET as PAGE_BUDGET
 from .page import (
     PageInfo,
@@ -40,6 +47,7 @@ _FAILURE_VERDICTS: dict[FailureKind, tuple[Status, str]] = {
     FailureKind.PRIVATE_ADDRESS: (Status.BROKEN, "private address refused"),
     FailureKind.NO_NETWORK: (Status.UNVERIFIABLE, NO_NETWORK_REASON),
     FailureKind.DEADLINE: (Status.UNVERIFIABLE, DEADLINE_REASON),
+    FailureKind.RATE_LIMITED: (Status.UNVERIFIABLE, RATE_LIMIT_CAP_REASON),
 }
 # Failures that may pass by the next run: the flakiness delay applies to these only. A
 # definitive answer (a 404, a domain that does not exist, a bad certificate) is broken at once.
