@@ -6,7 +6,7 @@
 
 Each scenario writes a small markdown corpus whose links point at tests/hostweb.py's loopback
 hosts (127.0.0.0/8 only, served from this process), runs `python -m linkcheck run` on it in a
-child process with the default configuration (only the result store is moved into the work
+child process with the default configuration (loopback allowed, the result store moved into the work
 directory) and prints the wall time, what the servers saw (connections, requests, TLS hellos)
 and the verdicts of the JSON report. It measures; it asserts nothing. To measure another
 checkout (the code before a change, say), put its src/ first: PYTHONPATH=OTHER/src python ...
@@ -67,7 +67,9 @@ def run_linkcheck(work: Path, urls: list[str], timeout: float) -> tuple[float, s
     lines = [f"- [link {i}]({url})" for i, url in enumerate(urls)]
     (corpus / "links.md").write_text("# Links\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
     config = work / "linkcheck.yml"
-    config.write_text(f"store:\n  path: {work / 'store' / 'history.sqlite'}\n", encoding="utf-8")
+    config.write_text(  # loopback stands in for the web: allowed, as in bench_remote.py
+        f"check:\n  allow_private: true\nstore:\n  path: {work / 'store' / 'history.sqlite'}\n",
+        encoding="utf-8")
     cmd = [sys.executable, "-m", "linkcheck", "run", str(corpus), "--config", str(config),
            "--output-dir", str(work / "reports"), "--quiet"]
     started = time.monotonic()
