@@ -58,6 +58,8 @@ ROUTES = {
     "/articles/gone": redirect(301, "/articles/unavailable"),
     "/articles/unavailable": answer(200, page("This page isn't available", "<p>Sorry.</p>")),
     "/docs/renamed": redirect(301, "/docs/new-name"),
+    "/index.html": redirect(301, "/"),  # the home page under another name
+    "/en/": redirect(302, "/"),
     "/docs/new-name": answer(200, ARTICLE),
     "/report.pdf": _head_hangs,
     # bot walls that are not Cloudflare's header
@@ -160,6 +162,12 @@ def test_a_deep_link_redirected_to_home_or_an_error_page_is_a_soft_404(web, path
     assert (result.status, result.reason) == (Status.BROKEN, "soft 404")
     assert result.redirects and result.redirects[0].url == url
     assert result.final_url == web.url(end)
+
+
+@pytest.mark.parametrize("path", ["/index.html", "/en/"])
+def test_the_home_page_under_another_name_redirected_home_is_no_soft_404(web, path):
+    result = check([web.url(path)]).results[web.url(path)]
+    assert result.status in (Status.OK, Status.REDIRECTED), result.reason
 
 
 def test_no_fix_proposes_an_error_page(web, tmp_path, monkeypatch):

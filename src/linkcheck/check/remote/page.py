@@ -35,9 +35,10 @@ _SOFT_404_PATTERNS = [
 # `#heading=h.x`, Sheets' `#gid=0`, `key=value&...` in single-page applications.
 _APP_STATE = re.compile(r"[\w.\-]+=[^&]*(&[\w.\-]+=[^&]*)*")
 # Anchors GitHub's pages make with JavaScript (comments, reviews, events, diffs).
+# (`issue-` and `event-` take database ids: a heading "Issue 7" keeps its slug `issue-7`.)
 _GITHUB_GENERATED = re.compile(
-    r"(issuecomment|discussioncomment|pullrequestreview|commitcomment|event|issue|"
-    r"discussion_r)-?\d+|diff-[0-9a-f]{32,64}([LR]\d+(-[LR]\d+)?)?|"
+    r"(issuecomment|discussioncomment|pullrequestreview|commitcomment|discussion_r)-?\d+|"
+    r"(issue|event)-\d{6,}|diff-[0-9a-f]{32,64}([LR]\d+(-[LR]\d+)?)?|"
     r"(commits-pushed|ref-commit|ref-issue|ref-pullrequest)-[\w-]+"
 )
 

@@ -59,6 +59,9 @@ TRANSIENT_STATUSES = frozenset({408, 429})  # and every 5xx
 # The last path segment of an error page a deep link may be redirected to.
 _ERROR_PAGE = re.compile(r"(404|410|not[-_]?found|page[-_]?not[-_]?found|error[-_]?404)"
                          r"(\.(html?|php|aspx?))?", re.IGNORECASE)
+# Paths that are the home page under another name: their redirect to "/" is no soft 404.
+_HOME_ALIAS = re.compile(r"/?((index|default|home)(\.\w{1,5})?|[a-z]{2}([-_][a-z]{2,4})?)/?",
+                         re.IGNORECASE)
 _WITH_DETAIL = frozenset({FailureKind.TLS, FailureKind.PROTOCOL, FailureKind.INVALID_URL,
                           FailureKind.TIMEOUT, FailureKind.PRIVATE_ADDRESS})
 
@@ -189,7 +192,7 @@ def _redirected_to_home_or_error_page(chain: Chain) -> bool:
     if not chain.hops or not isinstance(chain.outcome, Reply):
         return False
     start, final = urlsplit(chain.url), urlsplit(chain.outcome.url)
-    if start.path.strip("/") == "" or final.path == start.path:
+    if start.path.strip("/") == "" or final.path == start.path or _HOME_ALIAS.fullmatch(start.path):
         return False
     last = final.path.rstrip("/").rpartition("/")[2]
     return (final.path.strip("/") == "" and not final.query) or bool(_ERROR_PAGE.fullmatch(last))
