@@ -616,18 +616,27 @@ def test_action_interface():
         assert "run" not in step or step["shell"] == "bash"
 
 
-def test_readme_documents_the_action_as_it_is():
-    section = readme().split("<!-- section: workflows -->", 1)[1].split("<!-- section:", 1)[0]
+def test_docs_and_readme_document_the_action_as_it_is():
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    section = docs.split("## The composite action", 1)[1].split("\n## ", 1)[0]
     documented_inputs = re.findall(r"^\| `([a-z-]+)` \|", section, re.M)
     doc = action()
     assert documented_inputs == list(doc["inputs"])
     for output in doc["outputs"]:
         assert f"`{output}`" in section, output
-    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    example = next(yaml.safe_load(block) for block in blocks if "OWNER/linkcheck@" in block)
-    steps = example["jobs"]["links"]["steps"]
-    (step,) = [s for s in steps if s.get("uses", "").startswith("OWNER/linkcheck@")]
-    assert set(step["with"]) <= set(doc["inputs"])
+    blocks = re.findall(r"```yaml\n(.*?)```", readme(), re.S)
+    examples = [yaml.safe_load(block) for block in blocks if "OWNER/linkcheck@" in block]
+    assert len(examples) == 2, "a pull-request and a scheduled example"
+    for example in examples:
+        steps = example["jobs"]["links"]["steps"]
+        (step,) = [s for s in steps if s.get("uses", "").startswith("OWNER/linkcheck@")]
+        assert set(step.get("with", {})) <= set(doc["inputs"])
+    pr, scheduled = examples
+    checkout = pr["jobs"]["links"]["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0, "--changed-since needs the base commit"
+    cache = [s for s in scheduled["jobs"]["links"]["steps"]
+             if s.get("uses", "").startswith("actions/cache@")]
+    assert cache and cache[0]["with"]["path"] == ".linkcheck", "the history is kept"
 
 
 def action_env(inputs: dict[str, str], output_file: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The rule registry: complete documentation, and the README table generated from it."""
+"""The rule registry: complete documentation, and the docs table generated from it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from linkcheck.models import Severity
 from linkcheck.rules import RULES, find_rule
 from linkcheck.rules.catalog import BEGIN, END, markdown
 
-README = ROOT / "README.md"
+RULES_DOC = ROOT / "docs" / "rules.md"
 FIXTURES = TESTS / "fixtures" / "rules"
 
 
@@ -26,8 +26,8 @@ def test_every_rule_is_documented_and_uniquely_named():
         assert find_rule(rule.slug) is rule and find_rule(rule.id.lower()) is rule
 
 
-def test_readme_rule_table_is_the_generated_one():
-    text = README.read_text(encoding="utf-8")
+def test_docs_rule_table_is_the_generated_one():
+    text = RULES_DOC.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)
     assert text[start:end] + "\n" == markdown(), "run `linkcheck rules --markdown` and paste it"
 

@@ -16,8 +16,8 @@ from .problems import Problem, ProblemKind
 from .text import cap, visible
 
 LIST_LIMIT = 100  # problem lines shown before "... and N more"
-_URL_LIMIT = 300
-_REASON_LIMIT = 300
+_URL_LIMIT = 200
+_REASON_LIMIT = 160
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}  # red, yellow, cyan
 _LABELS = {
     Status.BROKEN: "broken",
