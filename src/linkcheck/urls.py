@@ -144,9 +144,43 @@ def is_placeholder(url: str) -> bool:
         return False
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052), SIIT's
+# IPv4-translated form and the deprecated IPv4-compatible form (`::a.b.c.d`).
+_LOW_32_BITS = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a network's own translator
+
+
 def is_private_address(address: str) -> bool:
-    """Loopback, private, link-local, multicast or otherwise not a public address."""
+    """Loopback, private, link-local, multicast or otherwise not a public address.
+
+    IPv6 forms that carry an IPv4 address are judged by that address, so `::ffff:10.0.0.1`,
+    `64:ff9b::10.0.0.1` (NAT64), `::10.0.0.1`, `2002:0a00:0001::` (6to4) and a Teredo address
+    whose server or client is private are refused, while NAT64 of a public address (what
+    DNS64 answers on IPv6-only networks) is not."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return True
+        carried = _carried_ipv4(ip)
+        if carried:
+            if any(_not_public(v4) for v4 in carried):
+                return True
+            if ip.teredo is None:
+                return False  # judged by the IPv4 address it reaches
+    return _not_public(ip)
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    if ip.ipv4_mapped:
+        return (ip.ipv4_mapped,)
+    if ip.sixtofour:
+        return (ip.sixtofour,)
+    if ip.teredo:
+        return ip.teredo  # (server, client)
+    if int(ip) > 1 and any(ip in net for net in _LOW_32_BITS):  # not :: or ::1
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    return ()
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not ip.is_global or ip.is_multicast
