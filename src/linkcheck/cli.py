@@ -161,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
             "store.enabled": False if args.no_cache else None,
         },
     )
+    if scope is not None:  # the config may be the pull request's own: no secrets from it
+        config = dataclasses.replace(config, trusted=False)
     output_dir = Path(config.output_dir)
     output.prepare(output_dir)  # before a long check: an unusable directory is said at once
     baseline_file = Path(args.baseline) if args.baseline else output_dir / "linkcheck.json"

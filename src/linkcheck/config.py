@@ -178,6 +178,10 @@ class Config:
     sites: SitesConfig = field(default_factory=SitesConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     source: str | None = None  # the config file this was read from, if any
+    # False when the file comes from a pull request (`--changed-since`): then no value from the
+    # environment (`${VAR}` in headers, a site's token variable) reaches a request. Never set
+    # from the file itself.
+    trusted: bool = True
 
     def __post_init__(self) -> None:
         if self.site not in SITES:
@@ -273,11 +277,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+_NOT_FROM_FILE = frozenset({"source", "trusted"})  # what only the command line decides
+
+
 def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: '{prefix.rstrip('.') or '<root>'}' must be a mapping")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    names = {f.name for f in dataclasses.fields(cls) if f.name not in _NOT_FROM_FILE}
     values = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"

@@ -25,6 +25,7 @@ from ...http.pool import Clients, ClientSettings, PoolFactory
 from ...http.target import origin_of, parse_target
 from ...models import CheckResult, Hop, Status, origin_not_answering
 from ...progress import ProgressEvent
+from .credentials import may_carry_secrets
 from .extras import OriginGates
 from .health import PROBE_TIMEOUT
 from .hosts import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT  # re-exported for callers
@@ -128,7 +129,7 @@ class _RemoteRun:
         self.check = check
         self.clock, self.sleep, self.rand = clock, sleep, rand
         self.progress, self.counted, self.extras = progress, counted, extras
-        self.hosts = Hosts(check, config.source, clock, sleep)
+        self.hosts = Hosts(check, config.source, clock, sleep, trusted=config.trusted)
         self.clients = Clients(
             ClientSettings(check.connect_timeout, check.read_timeout, check.allow_private,
                            check.trust_env),
@@ -142,7 +143,7 @@ class _RemoteRun:
         self.counts: Counter[Status] = Counter()  # of the counted URLs
         self.started = clock()
         self.sites = sites_for(config)
-        self.notes: list[str] = []
+        self.notes: list[str] = list(self.hosts.notes)
 
     @property
     def watch(self) -> NetworkWatch:
@@ -202,7 +203,7 @@ class _RemoteRun:
             self._record(origin_not_answering(target, host.origin, why_not))
 
     async def _probe_origin(self, host: Host, url: str) -> Outcome:
-        spec = RequestSpec("HEAD", url, self.hosts.headers(host, False), 0,
+        spec = RequestSpec("HEAD", url, self.hosts.headers(host, False, secrets=False), 0,
                            min(_timeout(host, self.check.timeout), PROBE_TIMEOUT),
                            host.concurrency)
         return await self.sender.probe_origin(host, spec)
@@ -238,7 +239,8 @@ class _RemoteRun:
 
     async def ask(self, url: str, headers: Mapping[str, str], limit: int) -> Outcome:
         """A site module's GET (see sites.Asker): polite, retried, counted like the others."""
-        return await self.request(url, "GET", limit, CookieJar(), False, headers)
+        return await self.request(url, "GET", limit, CookieJar(), False, headers,
+                                  secrets=may_carry_secrets(url, ()))
 
     async def verify(self, url: str) -> Status:
         """The verdict of one page checked as a link is (see sites.Asker)."""
@@ -271,7 +273,8 @@ class _RemoteRun:
         current = url
         for _ in range(self.check.max_redirects + 1):
             seen.add((current, jar.signature()))
-            outcome = await self.request(current, method, limit, jar, browser)
+            outcome = await self.request(current, method, limit, jar, browser,
+                                         secrets=may_carry_secrets(current, hops))
             location = _location(outcome)
             if location is None:
                 return self._chain(url, outcome, hops)
@@ -292,10 +295,12 @@ class _RemoteRun:
                      rate_limit_over_cap=over_retry_after_cap(outcome, self.policy, self.clock()))
 
     async def request(self, url: str, method: str, limit: int, jar: CookieJar,
-                      browser: bool, extra: Mapping[str, str] | None = None) -> Outcome:
-        """One hop, retried per the retry policy; host-wide failures are remembered."""
+                      browser: bool, extra: Mapping[str, str] | None = None,
+                      secrets: bool = False) -> Outcome:
+        """One hop, retried per the retry policy; host-wide failures are remembered; the host's
+        configured headers go along only with `secrets` (see may_carry_secrets)."""
         host = self.hosts.get(url)
-        headers = self.hosts.headers(host, browser)
+        headers = self.hosts.headers(host, browser, secrets)
         spec = RequestSpec(method, url, {**headers, **extra} if extra else headers, limit,
                            _timeout(host, self.check.timeout),
                            host.concurrency if host else 1)

@@ -16,6 +16,7 @@ from ... import __version__
 from ...config import CheckConfig, ConfigError, HostConfig
 from ...http.outcome import Failure, FailureKind, Outcome, Reply
 from ...http.target import origin_of
+from .credentials import ENV_REFERENCE, untrusted_headers
 from .health import HostHealth
 from .retry import is_rate_limited
 
@@ -27,7 +28,6 @@ BROWSER_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "en-US,en;q=0.9",
 }
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(slots=True)
@@ -191,7 +191,7 @@ def resolve_headers(
                 )
             return environ[variable]
 
-        resolved[name] = _ENV_REFERENCE.sub(substitute, value)
+        resolved[name] = ENV_REFERENCE.sub(substitute, value)
     return resolved
 
 
@@ -205,6 +205,7 @@ class Hosts:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         environ: Mapping[str, str] | None = None,
+        trusted: bool = True,
     ) -> None:
         self._check = check
         self._clock = clock
@@ -212,12 +213,14 @@ class Hosts:
         self._global = asyncio.Semaphore(max(1, check.max_concurrency))
         self._hosts: dict[str, Host] = {}  # by origin
         self._polite: dict[str, Politeness] = {}  # by host name
-        self._header_sets: dict[tuple[str, bool], dict[str, str]] = {}
+        self._header_sets: dict[tuple[str, bool, bool], dict[str, str]] = {}
         environ = os.environ if environ is None else environ
         where = f"{source or '<config>'}: check.hosts"
+        self.notes: list[str] = []  # headers a pull request's config may not send
         # Resolved up front so a missing variable stops the run before any request.
         self._headers = {
-            key: resolve_headers(cfg.headers, f"{where}.{key}", environ)
+            key: resolve_headers(cfg.headers, f"{where}.{key}", environ) if trusted
+            else untrusted_headers(cfg.headers, f"{where}.{key}", self.notes)
             for key, cfg in check.hosts.items()
         }
 
@@ -238,9 +241,10 @@ class Hosts:
             self._hosts[origin] = host
         return host
 
-    def headers(self, host: Host | None, browser: bool) -> dict[str, str]:
-        """The headers for a host, built once per host (callers only read them)."""
-        key = (host.origin if host else "", browser)
+    def headers(self, host: Host | None, browser: bool, secrets: bool) -> dict[str, str]:
+        """The headers for a host, built once per host (callers only read them); its
+        configured ones only with `secrets` (see credentials.may_carry_secrets)."""
+        key = (host.origin if host else "", browser, secrets)
         headers = self._header_sets.get(key)
         if headers is None:
             headers = self._header_sets[key] = {
@@ -249,7 +253,7 @@ class Hosts:
                 # Only encodings whose decoded size this checker can bound while streaming.
                 "Accept-Encoding": "gzip, deflate",
                 **(BROWSER_HEADERS if browser else {}),
-                **(host.headers if host is not None else {}),
+                **(host.headers if host is not None and secrets else {}),
             }
         return headers
 

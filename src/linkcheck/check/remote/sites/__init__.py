@@ -20,7 +20,8 @@ def sites_for(config: Config) -> tuple[Site, ...]:
     """The site checks this run uses, as configured (GitHub only with a token)."""
     from . import github, youtube  # each site module is small; import only what is used
 
-    found = (github.from_config(config.sites.github), youtube.from_config(config.sites.youtube))
+    found = (github.from_config(config.sites.github, config.trusted),
+             youtube.from_config(config.sites.youtube))
     return tuple(site for site in found if site is not None)
 
 

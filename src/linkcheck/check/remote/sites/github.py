@@ -82,11 +82,20 @@ def parse(page: str, web_origin: str) -> RepoLink | None:
     return None  # issues, pulls, wiki...: the page itself is checked
 
 
-def from_config(settings: GitHubSiteConfig) -> GitHub | None:
+def from_config(settings: GitHubSiteConfig, trusted: bool = True) -> GitHub | None:
+    """The GitHub check, when a token is set. From a pull request's config (not `trusted`) only
+    the default variable is read and only for the default API: the pull request could name
+    another variable, or send the token to another server."""
+    if not trusted and (settings.token_env, settings.api_url) != (_DEFAULTS.token_env,
+                                                                   _DEFAULTS.api_url):
+        return None
     token = os.environ.get(settings.token_env, "").strip()
     if not settings.enabled or not token:
         return None
     return GitHub(settings, token)
+
+
+_DEFAULTS = GitHubSiteConfig()
 
 
 class GitHub:
