@@ -301,3 +301,15 @@ def test_targets_outside_the_repository_are_broken(
     assert verdicts["../../../etc/passwd"] == outside
     assert verdicts["b.md"] == (Status.OK, "file exists")
     assert verdicts["../x"] == outside  # on GitHub `/..` climbs out of the repository too
+
+
+def test_the_repository_root_is_the_git_work_tree_around_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(str(tmp_path / "README.md"), "# Top\n")
+    _write(str(tmp_path / "docs" / "a.md"), "[up](../README.md) [out](../../x.md)\n")
+    monkeypatch.chdir(tmp_path / "docs")  # run from a folder of the repository
+    verdicts = _verdicts("a.md")
+    assert verdicts["../README.md"] == (Status.OK, "file exists")
+    assert verdicts["../../x.md"][1] == "outside the repository: no reader can open it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -73,10 +74,19 @@ def _verdict(target: str, kind: TargetKind, anchors: _AnchorIndex, source: str) 
 
 
 def _outside_root(path: str, source: str) -> bool:
-    """Whether a target escapes the repository root (the working directory, as for `/` links)
-    that its source file is in; a source outside the root is not judged."""
-    root = os.path.abspath(os.curdir)
+    """Whether a target escapes the repository its source file is in (the git work tree around
+    the working directory, else the working directory); a source outside it is not judged."""
+    root = repository_root(os.path.abspath(os.curdir))
     return _within(os.path.abspath(source), root) and not _within(os.path.abspath(path), root)
+
+
+@functools.lru_cache(maxsize=8)
+def repository_root(cwd: str) -> str:
+    """The nearest folder at or above `cwd` holding `.git`, else `cwd` itself."""
+    for folder in (Path(cwd), *Path(cwd).parents):
+        if (folder / ".git").exists():
+            return str(folder)
+    return cwd
 
 
 def _within(path: str, root: str) -> bool:
