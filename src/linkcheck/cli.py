@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
@@ -200,14 +202,20 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
     formats = formats or {"markdown", "json"}
     output.prepare(output_dir)
     report = markdown.render(result)
-    written = {output_dir / "linkcheck.md": report,
-               output_dir / "linkcheck.json": json_report.render(result)}
+    written: dict[Path, str | Callable[[TextIO], object]] = {
+        output_dir / "linkcheck.md": report,
+        # streamed: a report of 200,000 links is never held whole
+        output_dir / "linkcheck.json": functools.partial(json_report.write, result),
+    }
     if "sarif" in formats:
         from .report import sarif
 
         written[output_dir / "linkcheck.sarif"] = sarif.render(result)
     for path, text in written.items():
-        output.write_text(path, text)
+        if isinstance(text, str):
+            output.write_text(path, text)
+        else:
+            output.write_with(path, text)
     if "github" in formats:
         from .report import github
 

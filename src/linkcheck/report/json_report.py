@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from .. import __version__
 from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
-from .json_text import dumps_indented
+from .json_text import Streamed, dump_indented
 from .problems import sorted_links
 from .text import cap
 
@@ -104,22 +106,36 @@ def changes_entry(changes: Changes | None) -> dict[str, Any] | None:
     }
 
 
-def build(run: RunResult) -> dict[str, Any]:
+def items(run: RunResult) -> Iterator[tuple[str, Any]]:
+    """The report's top-level items in order; links and findings are streamed, each entry
+    made as it is written (a report of 200,000 links is never held whole)."""
     diagnostics = sorted(
         (d for doc in run.documents for d in doc.diagnostics),
         key=lambda d: (d.file, d.line or 0, d.code, d.message),
     )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "linkcheck", "version": __version__},
-        "summary": summary(run),
-        "notes": list(run.notes),
-        "changes": changes_entry(run.changes),
-        "diagnostics": [diagnostic_entry(d) for d in diagnostics],
-        "links": [link_entry(link, run.result_for(link)) for link in sorted_links(run)],
-        "findings": [finding_entry(f) for f in run.findings],
-    }
+    yield "schema_version", SCHEMA_VERSION
+    yield "tool", {"name": "linkcheck", "version": __version__}
+    yield "summary", summary(run)
+    yield "notes", list(run.notes)
+    yield "changes", changes_entry(run.changes)
+    yield "diagnostics", [diagnostic_entry(d) for d in diagnostics]
+    yield "links", Streamed(link_entry(link, run.result_for(link)) for link in sorted_links(run))
+    yield "findings", Streamed(finding_entry(f) for f in run.findings)
+
+
+def build(run: RunResult) -> dict[str, Any]:
+    """The whole report as one dict (what `write` writes, held in memory)."""
+    return {key: list(value.items) if isinstance(value, Streamed) else value
+            for key, value in items(run)}
+
+
+def write(run: RunResult, out: TextIO) -> None:
+    """The text json.dumps(build(run), indent=2) gives, written piece by piece, faster."""
+    dump_indented(items(run), out)
+    out.write("\n")
 
 
 def render(run: RunResult) -> str:
-    return dumps_indented(build(run)) + "\n"  # the text json.dumps(indent=2) writes, faster
+    buffer = io.StringIO()
+    write(run, buffer)
+    return buffer.getvalue()

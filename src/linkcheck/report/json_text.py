@@ -10,14 +10,15 @@ walked here. A test holds the output equal to json's.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from json.encoder import (
     c_make_encoder,  # None where the C accelerator is missing
     encode_basestring,  # the ensure_ascii=False string escaper
 )
-from typing import Any
+from typing import Any, TextIO
 
 # Exact types only: a subclass (an enum, an OrderedDict) takes json's own path.
 _SCALAR_TEXT: dict[type, Callable[[Any], str]] = {
@@ -35,6 +36,54 @@ def dumps_indented(value: Any, indent: int = 2) -> str:
     out: list[str] = []
     _write(value, out, "\n", " " * indent)
     return "".join(out)
+
+
+class Streamed:
+    """A list written a batch at a time from an iterable, so it is never held whole."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+STREAM_BATCH = 500  # items rendered at once: the C encoder's speed, a bounded buffer
+
+
+def dump_indented(items: Iterable[tuple[str, Any]], out: TextIO, indent: int = 2) -> None:
+    """Write the dict of these (key, value) items to `out` as `dumps_indented` would, one item
+    (and one batch of a Streamed list) at a time."""
+    step = " " * indent
+    inner = "\n" + step
+    first = True
+    for key, value in items:
+        out.write(("{" if first else ",") + inner + encode_basestring(key) + ": ")
+        first = False
+        if isinstance(value, Streamed):
+            _write_streamed(value.items, out, inner, step)
+        else:
+            pieces: list[str] = []
+            _write(value, pieces, inner, step)
+            out.write("".join(pieces))
+    out.write("{}" if first else "\n}")
+
+
+def _write_streamed(items: Iterable[Any], out: TextIO, newline: str, step: str) -> None:
+    inner = newline + step
+    started = False
+    for batch in _batched(items):
+        pieces: list[str] = []
+        _write_list(batch, pieces, newline, step)  # "[" inner ... newline "]"
+        body = "".join(pieces)[1 + len(inner):-1 - len(newline)]
+        out.write(("," if started else "[") + inner + body)
+        started = True
+    out.write(newline + "]" if started else "[]")
+
+
+def _batched(items: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    iterator = iter(items)
+    while batch := tuple(itertools.islice(iterator, STREAM_BATCH)):
+        yield batch
 
 
 def _write(value: Any, out: list[str], newline: str, step: str) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 
 class OutputError(Exception):
@@ -35,6 +37,12 @@ def prepare(directory: Path) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically, with the permissions a new file gets."""
+    write_with(path, lambda out: out.write(text))
+
+
+def write_with(path: Path, produce: Callable[[TextIO], object]) -> None:
+    """Replace `path` atomically with what `produce` writes to the file it is given: a report
+    streamed piece by piece is never held whole, and never left half written."""
     temporary: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
@@ -42,7 +50,7 @@ def write_text(path: Path, text: str) -> None:
             delete=False,
         ) as handle:
             temporary = handle.name
-            handle.write(text)
+            produce(handle)
         os.chmod(temporary, 0o666 & ~_umask())  # NamedTemporaryFile makes it private
         os.replace(temporary, path)
         temporary = None
