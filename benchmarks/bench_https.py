@@ -50,15 +50,18 @@ def rows(args: argparse.Namespace, web: Web, work: Path, ca: Path) -> list[Row]:
     table = [Row(LYCHEE, LYCHEE, tuple(lychee_command(web.markdown_dir, out / "lychee.json",
                                                       128, 4, args.request_timeout)),
                  out / "lychee.json", work, env)]
-    for name in (None, *args.extra):
-        label = LINKCHECK if name is None else f"{LINKCHECK}, {name}"
-        home = work / label.replace(", ", "-")  # its cwd: the store and caches go here
+    variants = [] if args.before_only else [(LINKCHECK, None, sys.executable)]
+    variants += [(f"{LINKCHECK}, {name}", name, sys.executable) for name in args.extra]
+    if args.before_python:
+        variants.append((f"{LINKCHECK} before", None, args.before_python))
+    for label, name, python in variants:
+        home = work / label.replace(", ", "-").replace(" ", "-")  # its cwd: store and caches
         home.mkdir()
         config = None
         if name is not None:
             config = home / "linkcheck.yml"
             config.write_text(EXTRAS[name], "utf-8")
-        cmd = linkcheck_command(web.markdown_dir, home / "reports", config, timeout)
+        cmd = linkcheck_command(web.markdown_dir, home / "reports", config, timeout, python)
         table.append(Row(label, LINKCHECK, tuple(cmd), home / "reports" / "linkcheck.json",
                          home, env, (home / ".linkcheck",)))
     return table
@@ -71,6 +74,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", choices=(LYCHEE, LINKCHECK), help="measure one tool")
     parser.add_argument("--extra", action="append", default=[], choices=sorted(EXTRAS),
                         help="also a linkcheck row with this switched off (a labelled variant)")
+    parser.add_argument("--before-python", metavar="PYTHON",
+                        help="also a row 'linkcheck before': linkcheck of another install")
+    parser.add_argument("--before-only", action="store_true",
+                        help="with --before-python: no row for this install's linkcheck")
     parser.add_argument("--dead-urls", type=int, default=30,
                         help="URLs on the refusing host and on the hanging host (default 30)")
     parser.add_argument("--request-timeout", type=float, default=10.0,

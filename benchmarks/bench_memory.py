@@ -55,7 +55,7 @@ def run_one(links: int, args: argparse.Namespace, work: Path, web: SimWebProcess
     markdown = home / "corpus" / "reading-list.md"
     used = write_file(markdown, links, targets, args.seed)
     size = markdown.stat().st_size
-    cmd = linkcheck_command(markdown.parent, home / "reports", None)
+    cmd = linkcheck_command(markdown.parent, home / "reports", None, (), args.python)
     row = Row(f"{links} links", LINKCHECK, tuple(cmd), home / "reports" / "linkcheck.json",
               home, None, (home / ".linkcheck",))
     truth = {t.url: t.truth for t in targets if t.url in used}
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="links in the file (repeatable; default 25000, 100000, 200000)")
     parser.add_argument("--targets", type=int, default=1000, help="unique URLs (default 1000)")
     parser.add_argument("--base-links", type=int, default=100)
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter whose linkcheck is measured (default: this one)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
     parser.add_argument("--work-dir", default=str(HERE / "out" / "memory"))
     parser.add_argument("--seed", type=int, default=7)

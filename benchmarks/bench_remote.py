@@ -51,7 +51,8 @@ LYCHEE_PER_HOST, LYCHEE_MAX_CONCURRENCY = 4, 128  # linkcheck's defaults, given 
 
 
 def linkcheck_row(label: str, work: Path, corpus: Corpus, args: argparse.Namespace,
-                  config_text: str | None, cold: bool = True) -> Row:
+                  config_text: str | None, cold: bool = True,
+                  python: str = sys.executable) -> Row:
     home = work / label.replace(", ", "-").replace(" ", "-")  # its cwd: store and caches
     home.mkdir(exist_ok=True)
     config = None
@@ -63,7 +64,7 @@ def linkcheck_row(label: str, work: Path, corpus: Corpus, args: argparse.Namespa
         flags += ("--per-host", str(args.per_host))
     if args.max_concurrency is not None:
         flags += ("--max-concurrency", str(args.max_concurrency))
-    cmd = linkcheck_command(corpus.markdown_dir, home / "reports", config, flags)
+    cmd = linkcheck_command(corpus.markdown_dir, home / "reports", config, flags, python)
     return Row(label, LINKCHECK, tuple(cmd), home / "reports" / "linkcheck.json", home, None,
                (home / ".linkcheck",) if cold else ())
 
@@ -78,6 +79,9 @@ def rows(args: argparse.Namespace, corpus: Corpus, work: Path) -> list[Row]:
     table.append(linkcheck_row(LINKCHECK, work, corpus, args, None))
     table += [linkcheck_row(f"{LINKCHECK}, {name}", work, corpus, args, EXTRAS[name])
               for name in args.extra]
+    if args.before_python:
+        table.append(linkcheck_row(f"{LINKCHECK} before", work, corpus, args, None,
+                                   python=args.before_python))
     if args.only:
         table = [r for r in table if r.tool == args.only]
     return table
@@ -91,16 +95,28 @@ def floor_row(args: argparse.Namespace, corpus: Corpus, work: Path) -> Row:
 
 
 def run_warm(args: argparse.Namespace, corpus: Corpus, work: Path, web: SimWebProcess) -> dict:
-    """linkcheck cold then warm from its own store, in rounds: warm may fetch only broken URLs."""
+    """linkcheck cold then warm from its own store, in rounds: warm may fetch only broken URLs.
+    With --before-python, the other install's pairs alternate with these."""
     print("\nwarm re-runs (linkcheck, default configuration, cold then warm):", flush=True)
-    cold = linkcheck_row("linkcheck cold", work, corpus, args, None)
-    warm = linkcheck_row("linkcheck warm", work, corpus, args, None, cold=False)
-    warm = Row(warm.label, warm.tool, cold.cmd, cold.report, cold.cwd)  # the same home
-    pairs: list[tuple[RunRecord, RunRecord]] = []
+    installs = [("linkcheck", sys.executable)]
+    if args.before_python:
+        installs.append(("linkcheck before", args.before_python))
+    figures = {}
+    for name, python in installs:
+        cold = linkcheck_row(f"{name} cold", work, corpus, args, None, python=python)
+        warm = Row(f"{name} warm", LINKCHECK, cold.cmd, cold.report, cold.cwd)  # same home
+        figures[name] = {"rows": (cold, warm), "pairs": []}
     for n in range(args.runs):
-        first = measure(cold, n + 1, web, corpus.truth, args.timeout)
-        pairs.append((first, measure(warm, n + 1, web, corpus.truth, args.timeout)))
+        for name in (installs if n % 2 == 0 else installs[::-1]):
+            cold, warm = figures[name[0]]["rows"]
+            first = measure(cold, n + 1, web, corpus.truth, args.timeout)
+            figures[name[0]]["pairs"].append(
+                (first, measure(warm, n + 1, web, corpus.truth, args.timeout)))
     broken = sum(1 for t in corpus.targets if t.truth is Truth.BROKEN)
+    return {name: _warm_figures(name, data["pairs"], broken) for name, data in figures.items()}
+
+
+def _warm_figures(name: str, pairs: list[tuple[RunRecord, RunRecord]], broken: int) -> dict:
     ratios = [w.wall / c.wall for c, w in pairs if c.wall]
     figures = {
         "cold_wall": spread([c.wall for c, _ in pairs]),
@@ -109,10 +125,12 @@ def run_warm(args: argparse.Namespace, corpus: Corpus, work: Path, web: SimWebPr
         "warm_requests": spread([w.requests for _, w in pairs]),
         "wall_ratio": spread(ratios), "broken_urls": broken,
     }
-    print(f"  warm/cold wall time {figures['wall_ratio']['median']:.2f} "
-          f"({figures['wall_ratio']['min']:.2f}-{figures['wall_ratio']['max']:.2f}; target "
-          f"<= 0.20); warm requests {statistics.median(w.requests for _, w in pairs):.0f} "
-          f"for {broken} broken URLs; warm statuses {pairs[-1][1].statuses}")
+    ratio = figures["wall_ratio"]
+    print(f"  {name}: warm/cold wall time {ratio['median']:.2f} ({ratio['min']:.2f}-"
+          f"{ratio['max']:.2f}; target <= 0.20); cold {figures['cold_wall']['median']:.2f} s, "
+          f"warm {figures['warm_wall']['median']:.2f} s; warm requests "
+          f"{statistics.median(w.requests for _, w in pairs):.0f} for {broken} broken URLs; "
+          f"warm statuses {pairs[-1][1].statuses}")
     return {**figures, "runs": [[asdict(c), asdict(w)] for c, w in pairs]}
 
 
@@ -127,6 +145,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--floor", action="store_true", help="also run the bare client once")
     parser.add_argument("--extra", action="append", default=[], choices=sorted(EXTRAS),
                         help="also a linkcheck row with this switched off (a labelled variant)")
+    parser.add_argument("--before-python", metavar="PYTHON",
+                        help="also a row 'linkcheck before': linkcheck of another install")
     parser.add_argument("--per-host", type=int,
                         help="per-host limit for both tools (default: linkcheck's own, 4)")
     parser.add_argument("--max-concurrency", type=int,

@@ -111,10 +111,12 @@ def lychee_command(markdown_dir: Path, report: Path, max_concurrency: int, per_h
 
 
 def linkcheck_command(markdown_dir: Path, out_dir: Path, config: Path | None,
-                      extra: tuple[str, ...] = ()) -> list[str]:
-    """linkcheck as a user runs it: no flag but the output directory (and what `extra` adds)."""
-    cmd = [sys.executable, "-m", "linkcheck", "run", str(markdown_dir),
-           "--output-dir", str(out_dir), "--quiet", *extra]
+                      extra: tuple[str, ...] = (), python: str = sys.executable) -> list[str]:
+    """linkcheck as a user runs it: no flag but the output directory, `--private-ok` (the
+    simulated webs are on loopback, which lychee checks by default and linkcheck skips as a
+    placeholder address), and what `extra` adds. `python` may be another install (a before)."""
+    cmd = [python, "-m", "linkcheck", "run", str(markdown_dir),
+           "--output-dir", str(out_dir), "--quiet", "--private-ok", *extra]
     if config is not None:
         cmd += ["--config", str(config)]
     return cmd

@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             if profile:
                 cmd += ["--child-profile", str(profile)]
             cmd += ["--", "run", str(corpus.markdown_dir), "--output-dir",
-                    str(home / "reports"), "--quiet"]
+                    str(home / "reports"), "--quiet", "--private-ok"]
             web.command("reset")
             measured = run_measured(cmd, home, args.timeout, work / label)
             requests = web.command("stats")["requests"]
