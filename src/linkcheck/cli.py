@@ -128,7 +128,8 @@ def _fix(args: argparse.Namespace) -> int:
 
 def _extract(args: argparse.Namespace) -> int:
     config = _config(args)
-    for path in discover(args.paths or list(config.paths), config.exclude_paths):
+    for path in discover(args.paths or list(config.paths), config.exclude_paths,
+                         config.output_dir):
         document = extract_file(path)
         _print_diagnostics(document)
         for link in document.links:

@@ -19,6 +19,25 @@ import yaml
 DEFAULT_CONFIG_FILE = "linkcheck.yml"
 
 
+STATE_DIR = ".linkcheck"  # linkcheck's own files: the result store, caches, pre-commit reports
+
+
+def make_dir(directory: Path) -> None:
+    """`mkdir -p`; a `.linkcheck` directory on the way also ignores itself in git (a
+    `.gitignore` of `*`, as pytest's and ruff's caches have), so it never shows as untracked."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for folder in (directory, *directory.parents):
+        if folder.name == STATE_DIR:
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                try:
+                    ignore.write_text("# Created by linkcheck: its history and caches.\n*\n",
+                                      encoding="utf-8")
+                except OSError:  # a read-only checkout: the state works without it
+                    pass
+            return
+
+
 class ConfigError(Exception):
     """Bad configuration or usage: exit code 2."""
 

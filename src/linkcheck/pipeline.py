@@ -34,7 +34,7 @@ def run(
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> RunResult:
     """Discover, extract, check and apply rules."""
-    files = discover(paths or list(config.paths), config.exclude_paths)
+    files = discover(paths or list(config.paths), config.exclude_paths, config.output_dir)
     if scope is not None:
         files = [f for f in files if scope.touches_file(f)]
     documents = extract_all(files, _extract_cache(config))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, models, urls
+from ..config import make_dir
 from ..models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
 from . import extract_bytes, extract_file
 
@@ -131,7 +132,7 @@ def _save(cache_file: Path, fingerprint: str, entries: dict[str, dict]) -> None:
     # a name of our own rather than mkstemp's, whose 0600 mode would differ from the store's
     temporary = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(cache_file.parent)
         with open(temporary, "x", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, cache_file)

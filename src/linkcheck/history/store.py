@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..config import make_dir
 from ..models import (
     DEADLINE_REASON,
     NO_NETWORK_REASON,
@@ -270,7 +271,7 @@ def open_store(path: Path) -> tuple[ResultStore | None, tuple[str, ...]]:
     The notes explain anything the user should know: a store moved aside, or why none is used.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(path.parent)
     except OSError as exc:
         return None, (f"{path}: cannot create the result store's directory ({exc}); "
                       "running without history",)

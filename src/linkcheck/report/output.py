@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from ..config import make_dir
+
 
 class OutputError(Exception):
     """The environment refuses a report (not writable, a file in the way, disk full): exit 2."""
@@ -26,7 +28,7 @@ class OutputError(Exception):
 def prepare(directory: Path) -> None:
     """Create the output directory, or say why it cannot be used."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_dir(directory)
     except FileExistsError as exc:  # a file where the directory should be
         raise OutputError(directory, OSError(exc.errno, "a file is in the way")) from exc
     except OSError as exc:
