@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sites_helpers import run_linkcheck
+from sites_helpers import NO_HTTPS_TWINS, run_linkcheck
 
 from linkcheck.cli import main
 
@@ -120,3 +120,17 @@ def test_fix_use_archive_offline_says_why_nothing_changed(tmp_path, monkeypatch,
     assert main(["fix", "--use-archive", "--offline", "doc.md"]) == 0
     assert (tmp_path / "doc.md").read_text(encoding="utf-8") == doc
     assert "--use-archive changed nothing offline" in capsys.readouterr().err
+
+
+def test_an_archive_that_does_not_answer_is_asked_once(tmp_path, monkeypatch, capsys, apis):
+    monkeypatch.chdir(tmp_path)
+    apis.state.wayback_delay = 2.0  # longer than the request timeout below
+    (tmp_path / "doc.md").write_text(fixture(apis), encoding="utf-8")
+    (tmp_path / "linkcheck.yml").write_text(
+        config(apis) + NO_HTTPS_TWINS + "check:\n  allow_private: true\n  retries: 0\n",
+        encoding="utf-8")
+    main(["run", "doc.md", "--output-dir", "out", "--timeout", "0.5", "-q"])
+    report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))
+    assert lookups(apis) == 1  # the other three would have waited just as long
+    assert any("did not answer; 3 archive lookups wait" in note for note in report["notes"])
+    assert all(link["suggestion"] is None for link in report["links"])

@@ -143,7 +143,7 @@ def test_wayback_lookups(answer, verdict, expected):
 def test_wayback_without_an_answer_is_not_settled():
     asker = StubAsker({})  # every lookup answers 404 with "{}"
     found = asyncio.run(wayback.look_up("https://gone.example/", FAILED, AVAILABLE, asker))
-    assert found == wayback.Lookup(None, settled=False)
+    assert found == wayback.Lookup(None, settled=False, answered=False)
 
 
 def test_a_spent_budget_waits_for_its_reset_within_the_cap():

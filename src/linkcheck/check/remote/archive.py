@@ -126,6 +126,10 @@ async def _look_up_all(wanted: list[str], broken: dict[str, tuple], config: Conf
                 if i and settings.interval:
                     await asyncio.sleep(settings.interval)
                 found[page] = await look_up(page, broken[page][1], settings.api_url, asker)
+                if not found[page].answered:  # the others would wait for it just as long
+                    notes.append(f"the Wayback Machine did not answer; {len(wanted) - i - 1} "
+                                 "archive lookups wait for a later run")
+                    return
 
         started = time.monotonic()
         try:

@@ -28,10 +28,12 @@ _ARCHIVE_HOSTS = frozenset({"web.archive.org", "archive.org"})  # served over ht
 class Lookup:
     """What one lookup found: a verified snapshot URL, or None. `settled` is False when the
     archive could not say this time (no answer, a snapshot that did not answer in time): such
-    a lookup is not remembered, so the next run asks again."""
+    a lookup is not remembered, so the next run asks again; `answered` is False when the
+    availability API itself did not answer, and the run asks it nothing more."""
 
     snapshot: str | None
     settled: bool = True
+    answered: bool = True  # False: the availability API itself gave no usable answer
 
 
 def timestamp(moment: datetime) -> str:
@@ -45,7 +47,7 @@ async def look_up(url: str, failed_since: datetime, api_url: str, asker: Asker) 
     reply = await asker.ask(query, {"Accept": "application/json"}, AVAILABILITY_BYTES)
     data = json_body(reply)
     if not isinstance(data, dict) or getattr(reply, "status_code", None) != 200:
-        return Lookup(None, settled=False)
+        return Lookup(None, settled=False, answered=False)
     snapshots = data.get("archived_snapshots")
     closest = snapshots.get("closest") if isinstance(snapshots, dict) else None
     snapshot = _usable(closest, before)
