@@ -67,7 +67,7 @@ async def check_with_history(
         outcome = await fetch(to_fetch, extra) if to_fetch else None
         fresh: dict[str, CheckResult] = dict(outcome.results) if outcome else {}
         network_down = bool(outcome and outcome.network_down)
-        histories = _record(store, fresh, now, network_down, notes)
+        histories = _record(store, fresh, (now, clock()), network_down, notes)
         _record_origins(store, getattr(outcome, "origins_answered", {}), now, notes)
     finally:
         if store is not None:
@@ -121,18 +121,22 @@ def _record_origins(
 def _record(
     store: ResultStore | None,
     fresh: dict[str, CheckResult],
-    now: datetime,
+    times: tuple[datetime, datetime],
     network_down: bool,
     notes: list[str],
 ) -> dict[str, UrlHistory] | None:
-    """New histories for the fetched URLs; None when there is no history to judge by."""
+    """New histories for the fetched URLs; None when there is no history to judge by.
+    `times`: when the run started and now (overlapping runs count a failure once)."""
     if store is None:
         return None
     if network_down:
         # "no network" says nothing about the links: keep their verdicts and streaks as they were
         return _safe_history(store, fresh, notes)
     try:
-        return store.record(fresh, now)
+        started, recorded = times
+        if recorded.tzinfo is None:
+            recorded = recorded.replace(tzinfo=UTC)
+        return store.record(fresh, started, recorded)
     except StoreError as exc:
         notes.append(f"{exc}; failures are reported broken without the flakiness delay")
         return None

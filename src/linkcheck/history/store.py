@@ -17,7 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from ..models import (
     Status,
 )
 
-SCHEMA_VERSION = 4  # kept in PRAGMA user_version
+SCHEMA_VERSION = 5  # kept in PRAGMA user_version
 BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
 _CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
@@ -63,10 +63,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE silent_origins (origin TEXT PRIMARY KEY, reason TEXT NOT NULL, "
         "checked_at TEXT NOT NULL)",
     ),
+    (  # when the last failure was counted (epoch seconds): overlapping runs count it once
+        "ALTER TABLE verdicts ADD COLUMN counted_at REAL",
+    ),
 )
 _COLUMNS = (
     "url, status, reason, status_code, final_url, checked_at, permanent, redirects, "
-    "first_failed_at, consecutive_failures, last_success_at, archived"
+    "first_failed_at, consecutive_failures, last_success_at, archived, counted_at"
 )
 
 
@@ -86,6 +89,8 @@ class UrlHistory:
     first_failed_at: str | None = None  # start of the current run of failures
     consecutive_failures: int = 0  # failed runs in a row, 0 after a success
     last_success_at: str | None = None
+    # when the last failure was counted (epoch seconds): bookkeeping, not part of the history
+    counted_at: float | None = field(default=None, compare=False)
 
 
 def timestamp(moment: datetime) -> str:
@@ -93,15 +98,22 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def advance(previous: UrlHistory | None, status: Status, now: str, url: str) -> UrlHistory:
+def advance(previous: UrlHistory | None, status: Status, now: str, url: str,
+            started: float | None = None, recorded: float | None = None) -> UrlHistory:
     """The history after one more run: failures extend the streak, a success ends it.
 
     An unverifiable answer says nothing about the link, so it neither extends nor ends a streak.
+    A failure already counted after this run `started` was counted by a run that overlapped
+    this one (two jobs started together): the same moment of failure, not a second failing run.
     """
     previous = previous or UrlHistory(url)
     if status == Status.BROKEN:
-        started = previous.first_failed_at if previous.consecutive_failures else now
-        return UrlHistory(url, started, previous.consecutive_failures + 1, previous.last_success_at)
+        if (previous.consecutive_failures and previous.counted_at is not None
+                and started is not None and previous.counted_at > started):
+            return previous
+        started_at = previous.first_failed_at if previous.consecutive_failures else now
+        return UrlHistory(url, started_at, previous.consecutive_failures + 1,
+                          previous.last_success_at, recorded)
     if status in (Status.OK, Status.REDIRECTED):
         return UrlHistory(url, None, 0, now)
     return previous
@@ -145,16 +157,20 @@ class ResultStore:
     def history(self, urls: Iterable[str]) -> dict[str, UrlHistory]:
         return {row[0]: _history_from_row(row) for row in self._rows(urls)}
 
-    def record(self, results: Mapping[str, CheckResult], now: datetime) -> dict[str, UrlHistory]:
-        """Store this run's fetched verdicts in one short transaction; return the new histories."""
+    def record(self, results: Mapping[str, CheckResult], now: datetime,
+               recorded_at: datetime | None = None) -> dict[str, UrlHistory]:
+        """Store this run's fetched verdicts in one short transaction; return the new histories.
+        `now` is when the run started, `recorded_at` is now (see `advance`)."""
         stamp = timestamp(now)
+        started, recorded = now.timestamp(), (recorded_at or now).timestamp()
         wanted = {url: r for url, r in results.items()
                   if r.status in RECORDED and not r.from_cache and r.reason not in NOT_OBSERVED}
         if not wanted:
             return {}
         with self._transaction("results"):
             before = self.history(wanted)
-            after = {u: advance(before.get(u), r.status, stamp, u) for u, r in wanted.items()}
+            after = {u: advance(before.get(u), r.status, stamp, u, started, recorded)
+                     for u, r in wanted.items()}
             self._db.executemany(_UPSERT, [_row(r, after[u], stamp) for u, r in wanted.items()])
         return after
 
@@ -233,13 +249,13 @@ _ORIGIN_UPSERT = (
     "DO UPDATE SET reason=excluded.reason, checked_at=excluded.checked_at"
 )
 _UPSERT = (
-    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(url) DO UPDATE "
     "SET status=excluded.status, reason=excluded.reason, status_code=excluded.status_code, "
     "final_url=excluded.final_url, checked_at=excluded.checked_at, permanent=excluded.permanent, "
     "redirects=excluded.redirects, first_failed_at=excluded.first_failed_at, "
     "consecutive_failures=excluded.consecutive_failures, last_success_at=excluded.last_success_at, "
-    "archived=excluded.archived"
+    "archived=excluded.archived, counted_at=excluded.counted_at"
 )
 
 
@@ -249,11 +265,12 @@ def _row(result: CheckResult, history: UrlHistory, stamp: str) -> tuple:
         result.target, str(result.status), result.reason, result.status_code, result.final_url,
         stamp, int(result.permanent), redirects, history.first_failed_at,
         history.consecutive_failures, history.last_success_at, int(result.archived),
+        history.counted_at,
     )
 
 
 def _history_from_row(row: tuple) -> UrlHistory:
-    return UrlHistory(row[0], row[8], row[9], row[10])
+    return UrlHistory(row[0], row[8], row[9], row[10], row[12])
 
 
 def _result_from_row(row: tuple) -> CheckResult:
