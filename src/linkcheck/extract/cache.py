@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from .. import __version__, models, urls
@@ -186,7 +187,9 @@ _KIND_AT = [f.name for f in fields(Link)].index("kind")
 
 
 def _link(row: list) -> Link:
+    """A link from its cached row; its strings interned (JSON gives each its own copy)."""
     kind = _KINDS[row[_KIND_AT]]
+    row = [intern(value) if type(value) is str else value for value in row]
     return Link(*row[:_KIND_AT], kind, *row[_KIND_AT + 1 :])
 
 

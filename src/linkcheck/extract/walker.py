@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from sys import intern
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.rules_core import block, normalize
@@ -116,10 +117,11 @@ class _Walker:
     definitions_by_label: dict[str, ReferenceDefinition] = field(default_factory=dict)
     code_lines: set[int] = field(default_factory=set)
     _row_cursor: tuple[int, int] = (-1, 0)  # (line, column) just past the last table cell
+    _section: str = ""  # the heading path, made once per heading: its links share it
 
     @property
     def section(self) -> str:
-        return " > ".join(title for _, title in self.headings)
+        return self._section
 
     def walk(self, tokens: list[Token], definitions: bool = True) -> None:
         if definitions:
@@ -178,6 +180,7 @@ class _Walker:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         self.headings.append((level, " ".join(title.split())))
+        self._section = " > ".join(title for _, title in self.headings)
 
     # -- inline content ---------------------------------------------------------------------
 
@@ -260,7 +263,9 @@ class _Walker:
     ) -> None:
         line, column = locator.position(offset)
         self.links.append(
-            Link(self.file, line, column, written, resolved, text, kind, self.section, key)
+            # interned: a URL linked many times, and its text, are held once (~1 KB per link)
+            Link(self.file, line, column, intern(written), intern(resolved), intern(text), kind,
+                 self.section, key)
         )
 
     # -- reference definitions -------------------------------------------------------------
