@@ -3,10 +3,32 @@ APIs."""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from report_schema import schema_errors
 from simweb import SimWeb
 from site_apis import SiteApis
 from statusweb import StatusWeb
+
+
+@pytest.fixture(autouse=True)
+def _every_json_report_matches_its_schema(monkeypatch):
+    """Each linkcheck.json a test writes (in-process) is validated against the schema in the
+    package, so the two cannot drift apart."""
+    from linkcheck.report import json_report
+
+    original = json_report.write
+
+    def write(run, out) -> None:
+        buffer = io.StringIO()
+        original(run, buffer)
+        errors = schema_errors(json.loads(buffer.getvalue()))
+        assert not errors, "the report does not match linkcheck.schema.json: " + "; ".join(errors)
+        out.write(buffer.getvalue())
+
+    monkeypatch.setattr(json_report, "write", write)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from report_schema import schema_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
@@ -165,6 +166,7 @@ def test_a_fresh_repository_fails_on_a_404_with_the_defaults(fresh_repo, tmp_pat
                      result.stdout, re.M)
     report = json.loads((fresh_repo / outputs["report-dir"] / "linkcheck.json").read_text("utf-8"))
     assert report["summary"]["statuses"]["broken"] == 1
+    assert schema_errors(report) == []
 
 
 def test_a_repository_without_config_is_checked_whole(tmp_path):

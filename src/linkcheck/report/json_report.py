@@ -13,6 +13,8 @@ from .problems import sorted_links
 from .text import cap
 
 SCHEMA_VERSION = 1
+# the `$id` of linkcheck.schema.json beside this module, which describes the report
+SCHEMA_ID = "urn:curriculum-linkcheck:report:1"
 # Contributor-written values are capped so one hostile line cannot bloat the report.
 TEXT_LIMIT = 1000
 URL_LIMIT = 8192
@@ -113,6 +115,7 @@ def items(run: RunResult) -> Iterator[tuple[str, Any]]:
         (d for doc in run.documents for d in doc.diagnostics),
         key=lambda d: (d.file, d.line or 0, d.code, d.message),
     )
+    yield "$schema", SCHEMA_ID
     yield "schema_version", SCHEMA_VERSION
     yield "tool", {"name": "linkcheck", "version": __version__}
     yield "summary", summary(run)
