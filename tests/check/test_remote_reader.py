@@ -68,6 +68,10 @@ ROUTES = {
     "/wall/robot": answer(405, page("Are you a robot?", '<div class="g-recaptcha"></div>')),
     "/wall/verify": answer(200, page("Verify you are human", "<form id='challenge'></form>")),
     "/wall/999": answer(999, b""),
+    "/wall/script": answer(200, b'<!doctype html><html><head><script src="/cdn-cgi/challenge-'
+                                b'platform/h/b/orchestrate/jsch/v1"></script></head><body>'
+                                b"<noscript>Enable JavaScript and cookies to continue</noscript>"
+                                b"</body></html>"),
     "/wall/waf": answer(202, b"", {"x-amzn-waf-action": "challenge"}),
     # HTTP as browsers speak it
     "/utf8-location": raw(head(301, {"location": "/caf\u00e9"}, 0)),
@@ -202,10 +206,12 @@ def test_bot_walls_are_recognised_by_their_shape(web, path):
     assert web.hits[path] == 1  # a wall is not retried as an overloaded server
 
 
-def test_a_fragment_behind_a_200_bot_wall_is_unverifiable(web):
-    url = web.url("/wall/verify")
-    result = check([url + "#install"]).results[url + "#install"]
-    assert result.status is Status.UNVERIFIABLE, result.reason
+@pytest.mark.parametrize("path", ["/wall/verify", "/wall/script"])
+def test_a_fragment_behind_a_200_bot_wall_is_unverifiable(web, path):
+    url = web.url(path)
+    found = check([url, url + "#install"]).results
+    assert found[url].status is Status.UNVERIFIABLE, found[url].reason
+    assert found[url + "#install"].status is Status.UNVERIFIABLE
 
 
 # 6. HTTP as browsers do it

@@ -11,6 +11,7 @@ from html import unescape
 from urllib.parse import unquote
 
 from ...extract.html import RAW_TEXT, START, TEXT, Skip, attributes, skip_pattern, tokens
+from .walls import WALL_SCRIPTS, is_wall_title
 
 # Hosts that lowercase the ids they generate from headings, and prefix them (GitHub's
 # sanitizer turns id="x" into id="user-content-x" and resolves #x with JavaScript).
@@ -47,12 +48,6 @@ BUDGET = 0.25  # CPU seconds one page may cost; reading stops there
 TEXT_COUNTED = 512  # visible characters are counted up to this many
 _CHECK_EVERY = 128  # tokens between two looks at the clock
 _HIDING = frozenset({"template", "noscript"})  # their text is not what a reader sees
-_CHALLENGE_TITLES = frozenset({
-    "just a moment...", "attention required! | cloudflare", "ddos-guard",
-    "please wait while your request is being verified...", "human verification",
-})
-_CHALLENGE_SOURCES = ("/cdn-cgi/challenge-platform/", "captcha-delivery.com",
-                      "challenges.cloudflare.com", "/_incapsula_resource")
 # Tags and attributes the reader needs to see; the rest is passed over by one regex match.
 _HEADINGS_ONLY = skip_pattern({"h1"}, (), text=True)
 _WITH_TEXT = skip_pattern({"h1", "head", "body"} | _HIDING, ("id", "name", "src"), text=False)
@@ -162,7 +157,7 @@ class _Reader:
         if name in ("a", "map") and attrs.get("name"):
             self.anchors.add(attrs["name"])
         source = attrs.get("src")
-        if source and name == "script" and any(s in source for s in _CHALLENGE_SOURCES):
+        if source and name == "script" and any(s in source for s in WALL_SCRIPTS):
             self.challenge = True
 
     def end(self, name: str) -> None:
@@ -217,7 +212,7 @@ class _Reader:
     def info(self, complete: bool = True, over_budget: bool = False) -> PageInfo:
         title = " ".join(unescape("".join(self.title or ())).split())
         heading = " ".join(unescape("".join(self.heading or ())).split())
-        challenge = self.challenge or title.lower() in _CHALLENGE_TITLES
+        challenge = self.challenge or is_wall_title(title)
         return PageInfo(frozenset(self.anchors), title, heading, min(self.text_chars,
                         TEXT_COUNTED), self.scripts, challenge, complete, over_budget)
 

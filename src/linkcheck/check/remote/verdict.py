@@ -17,6 +17,7 @@ from ...models import (
     Status,
 )
 from .page import BUDGET as PAGE_BUDGET
+from .page import TEXT_COUNTED as PAGE_TEXT_COUNTED
 from .page import (
     PageInfo,
     anchor_of,
@@ -99,7 +100,7 @@ def classify(chain: Chain, rules: PageRules, page: PageInfo | None = None) -> Ch
     final_url = outcome.url if chain.hops else None
     base = CheckResult(chain.url, Status.BROKEN, "", code, final_url, chain.hops,
                        _is_permanent(chain.hops))
-    if 200 <= code < 300 and is_bot_challenge(outcome):  # the page is behind the wall
+    if 200 <= code < 300 and (is_bot_challenge(outcome) or _walled(page)):  # behind the wall
         return replace(base, status=Status.UNVERIFIABLE, reason=f"bot challenge (HTTP {code})")
     if 200 <= code < 300 or code in rules.accept:
         return _ok_result(chain, base, rules, page)
@@ -184,6 +185,11 @@ def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
     if code in REDIRECTS:
         return Status.BROKEN, f"redirect without a Location (HTTP {code})"
     return Status.BROKEN, f"HTTP {code} {_phrase(code)}".rstrip()
+
+
+def _walled(page: PageInfo | None) -> bool:
+    """A page read as a challenge (a wall's script or title) with next to no text of its own."""
+    return page is not None and page.challenge and page.text_chars < PAGE_TEXT_COUNTED
 
 
 def _redirected_to_home_or_error_page(chain: Chain) -> bool:

@@ -11,19 +11,25 @@ WALL_STATUSES = frozenset({999})  # LinkedIn's and others' "request denied" to r
 _WALL_TITLE = re.compile(
     r"just a moment|attention required|checking (your|the|if the site connection is secure)"
     r"|verify(ing)? (that )?you are (a )?human|are you (a )?(robot|human)|robot check"
-    r"|(human|bot|browser) (verification|check)|security check|captcha|ddos protection"
-    r"|pardon our interruption|please wait while we verify|access to this page has been denied"
-    r"|request unsuccessful\. incapsula",
+    r"|(human|bot|browser) (verification|check)|security check|captcha|ddos[- ](protection|guard)"
+    r"|pardon our interruption|please wait while (we verify|your request is being verified)"
+    r"|access to this page has been denied|request unsuccessful\. incapsula",
     re.IGNORECASE,
 )
-# What challenge pages carry whatever their title: the widgets and scripts of the walls.
-_WALL_MARKERS = (
-    b"challenge-platform", b"/cdn-cgi/challenge", b"g-recaptcha", b"h-captcha", b"hcaptcha.com",
-    b"cf-turnstile", b"captcha-delivery.com", b"_incapsula_resource", b"px-captcha", b"awswaf",
-)
+# The scripts challenge pages load, whatever their title.
+WALL_SCRIPTS = ("/cdn-cgi/challenge-platform/", "challenges.cloudflare.com",
+                "captcha-delivery.com", "/_incapsula_resource")
+# What an error page that is a wall carries: those scripts, or the captcha widgets.
+_WALL_MARKERS = (*(s.encode() for s in WALL_SCRIPTS), b"/cdn-cgi/challenge", b"g-recaptcha",
+                 b"h-captcha", b"hcaptcha.com", b"cf-turnstile", b"px-captcha", b"awswaf")
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
 _SCANNED = 16 * 1024  # challenge pages are small; their marks come early
 SMALL_PAGE = 8 * 1024  # a 2xx wall is a small page; an article about captchas is not
+
+
+def is_wall_title(title: str) -> bool:
+    """A title that bot walls give their challenge pages ("Just a moment...")."""
+    return bool(_WALL_TITLE.search(title))
 
 
 def is_bot_wall(status: int, headers: Mapping[str, str], body: bytes) -> bool:
@@ -36,7 +42,7 @@ def is_bot_wall(status: int, headers: Mapping[str, str], body: bytes) -> bool:
     lowered = head.lower()
     match = _TITLE.search(head)
     title = match.group(1).decode("utf-8", "replace") if match else ""
-    titled = bool(_WALL_TITLE.search(title))
+    titled = is_wall_title(title)
     if 200 <= status < 300:  # only a small page that says so, never a page that mentions it
         return titled and len(body) < SMALL_PAGE
     return titled or any(marker in lowered for marker in _WALL_MARKERS)
