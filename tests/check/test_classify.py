@@ -154,6 +154,9 @@ def test_fragments_against_ids_names_and_host_rewrites():
         ("L10", "github.com", True),
         ("L10", "site.test", False),
         (":~:text=hello", "site.test", True),
+        ("top", "site.test", True),  # the top of the page, as for local links
+        ("TOP", "site.test", True),
+        ("topics", "site.test", False),
         ("intro", "site.test", False),
     ],
 )

@@ -226,6 +226,8 @@ def ignorable_fragment(fragment: str, host: str) -> str | None:
     """Why a fragment is not an anchor to look for, or None when it is one."""
     if not fragment:
         return "empty fragment"
+    if fragment.lower() == "top":  # with no such id, a browser scrolls to the top of the page
+        return "top of the page"
     if fragment.startswith(("/", "!")):
         return "fragment is a client-side route"
     if fragment.startswith(":~:"):
