@@ -474,6 +474,13 @@ def test_deep_nesting_as_github_renders_it() -> None:
         assert document.diagnostics == ()
 
 
+def test_nesting_up_to_the_limit_is_read_without_a_diagnostic() -> None:
+    document = extract_text("> " * 99 + "[q](https://example.test/q)\n", "a.md")
+    assert (len(document.links), document.diagnostics) == (1, ())
+    deeper = extract_text("> " * 100 + "[q](https://example.test/q)\n", "a.md")
+    assert (len(deeper.links), [d.code for d in deeper.diagnostics]) == (0, ["too-deep"])
+
+
 def test_nesting_beyond_the_limit_is_said_not_dropped_silently() -> None:
     document = extract_text("> " * 300 + "[q](https://example.test/q)\n", "a.md")
     assert [d.code for d in document.diagnostics] == ["too-deep"]

@@ -55,17 +55,22 @@ def extract_text(text: str, file: str, chunk_lines: int = CHUNK_LINES) -> Docume
     return walker.document(line_count=_line_count(text))
 
 
+# blocks that hold blocks: markdown-it reads nothing inside one opened at its nesting limit
+_CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open",
+                         "list_item_open"})
+
+
 def _walk(walker: _Walker, tokens: list[Token], definitions: bool) -> int:
-    """Walk the tokens; the deepest nesting level among them."""
+    """Walk the tokens; the deepest level a container block was opened at."""
     walker.walk(tokens, definitions)
-    return max((token.level for token in tokens), default=0)
+    return max((t.level for t in tokens if t.type in _CONTAINERS), default=0)
 
 
 def _walk_in_parts(walker: _Walker, lines: list[str], starts: list[int],
                    has_definitions: bool) -> int:
     """Definitions first (a link may use one defined further down), then each part in turn;
-    every token's line map is moved to the part's place in the file. The deepest nesting
-    level among the tokens."""
+    every token's line map is moved to the part's place in the file. The deepest level a
+    container block was opened at."""
     md, env = markdown_parser(), {}
     bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
     if has_definitions:
