@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from readerweb import Exchange, ReaderWeb, answer, page
+from test_scope import git
 
 from linkcheck.cli import main
 
@@ -75,6 +76,20 @@ def test_a_domain_that_does_not_exist_is_broken_and_proves_the_network(tmp_path,
     assert {found[u][0] for u in urls} == {"broken"}
     assert all("does not exist" in found[u][1] for u in urls)
     assert code == 1
+
+
+def test_a_pr_whose_only_remote_links_do_not_exist_fails(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(socket, "getaddrinfo", _resolver(socket.EAI_NONAME))
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "doc.md").write_text("# Links\n", encoding="utf-8")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    code, found = run(tmp_path, ["https://no-such-domain-3.org/"], "--changed-since", "HEAD",
+                      "--no-cache")
+    assert found["https://no-such-domain-3.org/"] == ("broken", "domain does not exist")
+    assert code == 1  # not 4: the DNS answered, so the network works
 
 
 def test_a_failing_resolver_is_still_no_network(tmp_path, monkeypatch):

@@ -8,13 +8,13 @@ resolved); loopback addresses against a real loopback server that counts its req
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from httpx_pool import httpx_pools
 from readerweb import ReaderWeb, answer, page
+from test_scope import git
 
 from linkcheck import pipeline
 from linkcheck.cli import main
@@ -130,13 +130,6 @@ def test_loopback_links_are_not_requested_unless_allowed(web, tmp_path, monkeypa
     assert main(["run", "doc.md", "--output-dir", "out", "--no-cache", "-q"]) == 0
     assert {u: _report(tmp_path)[u]["status"] for u in urls} == dict.fromkeys(urls, "ok")
     assert web.hits["/guide"] == before + 2
-
-
-def git(cwd: Path, *args: str) -> None:
-    identity = ["-c", "user.name=T", "-c", "user.email=t@example.invalid",
-                "-c", "commit.gpgsign=false"]
-    subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True,
-                   timeout=30)
 
 
 def test_a_pr_adding_a_localhost_placeholder_does_not_fail(tmp_path, monkeypatch):
