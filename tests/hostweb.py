@@ -25,6 +25,7 @@ HOSTS = {
     "ok": "127.0.0.55",
     "plain2": "127.0.0.56",
     "refused": "127.0.0.57",  # nothing listens there: every connection is refused
+    "no-head": "127.0.0.59",  # never answers a HEAD, whatever the path; answers GET
 }
 TARPIT_RETRY_AFTER = 30  # under check.max_retry_after: waited for, not reported at once
 PAGE = b"<!doctype html><html><head><title>Page</title></head><body><h1>Page</h1></body></html>"
@@ -99,6 +100,8 @@ class HostWeb:
     async def _answer(self, behaviour: str, head: bytes, writer: asyncio.StreamWriter) -> None:
         path = head.split(b" ", 2)[1]
         if behaviour == "hang" or (behaviour == "slow-deep" and path.startswith(b"/slow")):
+            await asyncio.sleep(3600)
+        if behaviour == "no-head" and head.startswith(b"HEAD"):
             await asyncio.sleep(3600)
         if behaviour == "tarpit":
             writer.write(b"HTTP/1.1 429 Too Many Requests\r\nretry-after: %d\r\n"

@@ -79,6 +79,12 @@ def test_slow_pages_do_not_condemn_a_host_whose_front_page_answers(hosts):
     assert {outcome.results[u].reason.partition(":")[0] for u in slow} == {"timed out"}
 
 
+def test_a_host_that_never_answers_head_is_not_condemned_for_it(hosts):
+    urls = [hosts.url("no-head", f"/file/{i}.pdf") for i in range(2 * WAVE)]  # HEAD first
+    outcome = check(urls)
+    assert {(r.status, r.reason) for r in outcome.results.values()} == {(Status.OK, "ok")}
+
+
 def test_requests_queued_for_a_refusing_host_look_again_once_they_get_a_slot(hosts):
     urls = hosts.urls("refused", 20)
     clock = FakeClock()

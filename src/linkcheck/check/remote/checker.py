@@ -203,7 +203,7 @@ class _RemoteRun:
             self._record(origin_not_answering(target, host.origin, why_not))
 
     async def _probe_origin(self, host: Host, url: str) -> Outcome:
-        spec = RequestSpec("HEAD", url, self.hosts.headers(host, False, secrets=False), 0,
+        spec = RequestSpec("GET", url, self.hosts.headers(host, False, secrets=False), 1,
                            min(_timeout(host, self.check.timeout), PROBE_TIMEOUT),
                            host.concurrency)
         return await self.sender.probe_origin(host, spec)

@@ -18,8 +18,8 @@ _NOT_ABOUT_THE_ORIGIN = frozenset({FailureKind.NO_NETWORK, FailureKind.DEADLINE}
 class OriginGates:
     """One probe per origin that no link uses, shared by every extra URL on it.
 
-    The probe (a single HEAD of the first such URL, no retries: a rule's suggestion is not
-    worth more) decides: any answer lets the origin's extra URLs be checked as links are;
+    The probe (one short GET of the first such URL, first byte only, no retries: a rule's
+    suggestion is not worth more) decides: any answer lets the origin's extra URLs be checked as links are;
     none keeps them all unrequested, and `answered` records why for the result store.
     """
 

@@ -26,8 +26,9 @@ class HostHealth:
 
     A request that gets no answer in time, or a host-wide failure (refused, DNS, TLS...), puts
     the origin in doubt: no new request starts, the requests in flight finish. Any answer ends
-    the doubt. If none comes (the whole wave in flight failed), one probe of the front page
-    decides: an answer of any kind keeps the origin alive (only some of its pages are slow),
+    the doubt (so does a HEAD that timed out: some servers never answer HEAD, and the GET
+    after it is the test). If none comes (the whole wave in flight failed), one probe of the
+    front page (a GET) decides: an answer of any kind keeps the origin alive (only some of its pages are slow),
     none makes the failure the verdict of the origin's other URLs, which then cost nothing.
     """
 

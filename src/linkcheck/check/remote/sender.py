@@ -87,17 +87,20 @@ class HostSender:
         try:
             outcome = await fetch(self.clients, spec, jar)
         finally:
-            wave_failed = host.health.ended(outcome)
+            # A HEAD that times out says nothing against the host: some never answer HEAD.
+            head_timeout = (spec.method == "HEAD" and isinstance(outcome, Failure)
+                            and outcome.kind is FailureKind.TIMEOUT)
+            wave_failed = host.health.ended(None if head_timeout else outcome)
         if wave_failed:  # the probe takes this request's slot
             await host.health.confirm(outcome, lambda: self._probe(host, spec, outcome))
         return outcome
 
     async def _probe(self, host: Host, spec: RequestSpec, failure: Failure) -> Outcome:
-        """A short HEAD of the origin's front page: does the host answer anything at all?
-        After a refusal and the like it takes the retries the failed request had left (a
-        restarting server refuses for a moment); after timeouts one try is enough, the wave
-        has waited already."""
-        probe = replace(spec, method="HEAD", url=host.origin + "/", body_limit=0,
+        """A short GET of the origin's front page, first byte only (some servers never answer
+        HEAD): does the host answer anything at all? After a refusal and the like it takes the
+        retries the failed request had left (a restarting server refuses for a moment); after
+        timeouts one try is enough, the wave has waited already."""
+        probe = replace(spec, method="GET", url=host.origin + "/", body_limit=1,
                         total_timeout=min(spec.total_timeout, PROBE_TIMEOUT))
         attempt = 2  # the failure that began the doubt was the first
         while True:
