@@ -19,8 +19,8 @@ class OriginGates:
     """One probe per origin that no link uses, shared by every extra URL on it.
 
     The probe (one short GET of the first such URL, first byte only, no retries: a rule's
-    suggestion is not worth more) decides: any answer lets the origin's extra URLs be checked as links are;
-    none keeps them all unrequested, and `answered` records why for the result store.
+    suggestion is not worth more) decides: any answer lets the origin's extra URLs be checked
+    as links are; none keeps them all unrequested, and `answered` records why for the store.
     """
 
     def __init__(self, link_origins: frozenset[str],

@@ -28,8 +28,9 @@ class HostHealth:
     the origin in doubt: no new request starts, the requests in flight finish. Any answer ends
     the doubt (so does a HEAD that timed out: some servers never answer HEAD, and the GET
     after it is the test). If none comes (the whole wave in flight failed), one probe of the
-    front page (a GET) decides: an answer of any kind keeps the origin alive (only some of its pages are slow),
-    none makes the failure the verdict of the origin's other URLs, which then cost nothing.
+    front page (a GET) decides: an answer of any kind keeps the origin alive (only some of
+    its pages are slow), none makes the failure the verdict of the origin's other URLs, which
+    then cost nothing.
     """
 
     def __init__(self) -> None:
