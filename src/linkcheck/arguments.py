@@ -119,8 +119,9 @@ def _add_report_options(run_p: argparse.ArgumentParser) -> None:
         "--format",
         action="append",
         metavar="FORMAT",
-        help="extra output: github (annotations on stdout), sarif; repeatable or "
-        "comma-separated (markdown and json are always written)",
+        help="extra output: github (annotations on stdout), sarif, comment (the markdown "
+        "report fitted to a GitHub comment); repeatable or comma-separated (markdown and json "
+        "are always written)",
     )
     run_p.add_argument("-q", "--quiet", action="store_true",
                        help="print the problems only: no progress, summary or notes")

@@ -47,7 +47,9 @@ PR_DEFAULTS: dict[str, object] = {"check.allow_private": False}
 
 __all__ = ["EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_NO_NETWORK", "EXIT_OK", "EXIT_USAGE",
            "build_parser", "exit_code", "main"]
-FORMATS = ("markdown", "json", "github", "sarif")  # markdown and json are always written
+# markdown and json are always written; comment: linkcheck-comment.md, the markdown report
+# fitted to a GitHub comment or issue body
+FORMATS = ("markdown", "json", "github", "sarif", "comment")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
     result = dataclasses.replace(
         result, changes=compare(result, baseline), notes=result.notes + baseline_notes
     )
-    reports = _write_reports(result, output_dir, formats)
+    reports = _write_reports(result, output_dir, formats, strict=args.strict)
     try:
         _show(result, reports, args)
     except BrokenPipeError:
@@ -197,12 +199,12 @@ def _formats(values: list[str] | None) -> set[str]:
     return chosen | {"markdown", "json"}
 
 
-def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None
-                   ) -> list[str]:
+def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None,
+                   strict: bool = False) -> list[str]:
     """Write the reports; return their paths. Annotations (`github`) go to stdout."""
     formats = formats or {"markdown", "json"}
     output.prepare(output_dir)
-    report = markdown.render(result)
+    report = markdown.render(result, strict)
     written: dict[Path, str | Callable[[TextIO], object]] = {
         output_dir / "linkcheck.md": report,
         # streamed: a report of 200,000 links is never held whole
@@ -212,6 +214,11 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
         from .report import sarif
 
         written[output_dir / "linkcheck.sarif"] = sarif.render(result)
+    if "comment" in formats:
+        from .report import github
+
+        url = github.run_url(os.environ)
+        written[output_dir / "linkcheck-comment.md"] = github.comment(report, url)
     for path, text in written.items():
         if isinstance(text, str):
             output.write_text(path, text)

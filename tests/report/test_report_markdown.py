@@ -93,27 +93,43 @@ def test_urls_are_code_never_links_whatever_they_hold():
     assert inner == "<code>https://x.test/`a``b```c</code>"
 
 
-def test_problems_grouped_by_file_then_section_with_health_lines():
+def test_one_table_per_file_what_fails_first_each_problem_once():
     links = [
         link("https://x.test/1", 3, section="Intro"),
         link("https://x.test/2", 9, section="Intro > Tools"),
         link("https://x.test/3", 12, section="Intro"),
+        link("https://x.test/1", 13, section="Intro"),  # the same problem again
         link("https://x.test/ok", 14, section="Intro"),
         link("https://y.test/1", 2, section="", file="docs/b.md"),
+        link("https://z.test/ok", 1, file="docs/c.md"),
     ]
     statuses = {"https://x.test/1": Status.BROKEN, "https://x.test/2": Status.REDIRECTED,
                 "https://x.test/3": Status.UNVERIFIABLE, "https://y.test/1": Status.NEW_FAILURE}
     text = markdown.render(run_of(links, statuses))
-    a = text.index("### docs/a.md")
-    b = text.index("### docs/b.md")
-    assert a < b
-    assert "4 links: 1 broken, 1 moved, 1 unverifiable" in text[a:b]
-    assert "1 links: 0 broken, 1 new failure, 0 moved, 0 unverifiable" in text[b:]
-    section_order = re.findall(r"^#### (.*)$", text[a:b], re.M)
-    assert section_order == ["Intro", "Intro \\> Tools"]
-    assert "#### (before the first heading)" in text[b:]
-    assert "| docs/a.md | 4 | 1 | 0 | 1 | 1 |" in text  # the files table
+    assert text.startswith("# Link check report\n\n**Needs action: 2 broken links**")
+    assert text.index("## Totals") < text.index("## docs/a.md") < text.index("## docs/b.md")
+    a = text[text.index("## docs/a.md"):text.index("## docs/b.md")]
+    assert "5 links; 2 to fix, 2 to review." in a
+    assert a.count("| Line | Problem | Change | Section | Link | Detail |") == 1, "one table"
+    rows = [r for r in a.splitlines() if r.startswith("| ") and r[2].isdigit()]
+    # what fails first, the same problem on two lines one row; then by line
+    assert rows == [
+        "| 3:1, 13:1 | **broken** |  | Intro | `https://x.test/1` | HTTP 404 |",
+        "| 9:1 | moved |  | Intro \\> Tools | `https://x.test/2` | HTTP 404 |",
+        "| 12:1 | unverifiable |  | Intro | `https://x.test/3` | HTTP 404 |",
+    ]
+    assert text.count("https://x.test/1") == 1, "each problem is listed once"
+    assert text.rstrip().endswith("Files with nothing to report (1): docs/c.md.")
+    assert "| Files |" not in text and "| 0 | 0 |" not in text, "no table of all-zero rows"
     assert "A *new failure*" in text
+
+
+def test_no_invisible_character_inside_a_url_of_a_message():
+    text = escape_cell("insecure link: https://x.test/a?b=1 answers, use it instead (www.x.test)")
+    assert "`https://x.test/a?b=1`" in text and "`www.x.test`" in text
+    assert "\u2060" not in text and "\u200d" not in text
+    html = middle_cell(cell_html(text))
+    assert "<a " not in html and "<code>https://x.test/a?b=1</code>" in html
 
 
 def test_changes_open_the_report(tmp_path):
@@ -136,10 +152,14 @@ def test_changes_open_the_report(tmp_path):
     import dataclasses
 
     text = markdown.render(dataclasses.replace(run, changes=changes))
-    assert text.index("## Changes since the last report") < text.index("## Files")
-    assert "### New (1)" in text and "### Still broken (1)" in text and "### Fixed (2)" in text
+    assert "Since the last report: 1 new, 1 still broken, 2 fixed." in text.split("## Totals")[0]
+    assert "| 7:1 | new failure | *new* |" in text
     # no stored history for this problem: no run count that would change the report every run
-    assert "| before the last report | HTTP 404 |" in text
+    assert "| 5:1 | **broken** | still broken (before the last report) |" in text
+    fixed = text[text.index("## Fixed since the last report (2)"):]
+    assert "| docs/a.md | 2 | `https://x.test/fixed` | broken | ok |" in fixed
+    assert "| docs/a.md | 3 | `https://x.test/gone` | broken | removed |" in fixed
+    assert text.count("https://x.test/old") == 1, "a still-broken link is listed once"
     assert [c.failed_runs for c in changes.new + changes.still_broken] == [0, 0]
     data = json.loads(json_report.render(dataclasses.replace(run, changes=changes)))
     assert [e["url"] for e in data["changes"]["fixed"]] == [
@@ -191,7 +211,7 @@ def test_no_network_is_said_once_not_on_every_link():
     assert text.count("No network") == 1
     assert "https://x.test/b" in text and "login required" in text
     assert "https://x.test/a" not in text  # counted in the totals, not listed
-    assert "| unverifiable | 2 |" in text
+    assert "| unverifiable |\n| ---: |\n| 2 |" in text  # the totals
 
 
 def test_no_network_links_get_no_annotation_or_sarif_result():

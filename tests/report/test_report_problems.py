@@ -64,7 +64,7 @@ def test_annotations_sarif_and_markdown_list_the_same_problems():
     assert len(lines) == len(results) == len(problems(run)) == 4
     assert sorted(r["locations"][0]["physicalLocation"]["region"]["startLine"]
                   for r in results) == [1, 3, 5, 7]
-    assert "| 3:5 | broken |" in report and "| 5:1 | unverifiable |" in report
+    assert "| 3:5 | **broken** |" in report and "| 5:1 | unverifiable |" in report
     assert "4:1" not in report and "switched off" not in report
 
 

@@ -281,7 +281,7 @@ def test_run_exit_codes_and_reports_carry_the_findings(tmp_path, monkeypatch):
     assert set(entries) == {("bare-url", "LC106", 3, 5), ("tracking-params", "LC103", 3, 5)}
     assert entries[("tracking-params", "LC103", 3, 5)]["replacement"] == "https://x.test/a"
     markdown = (tmp_path / "reports" / "linkcheck.md").read_text()
-    assert "### LC103 `tracking-params`" in markdown and "#### docs/a.md" in markdown
+    assert "| **LC103 `tracking-params`** |" in markdown and "## docs/a.md" in markdown
     page.write_text("# A\n\nSee [the guide][nowhere].\n")
     assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN  # an error finding
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..models import RunResult, Severity, Status
 from .problems import Problem, ProblemKind, problems
-from .text import cap, visible
+from .text import cap, fit, visible
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a larger summary for one step
+# a comment or issue body holds 65,536 characters: room is left for the workflow's marker line
+COMMENT_LIMIT = 65_000
 MESSAGE_LIMIT = 1000
 _LEVELS = ("error", "warning", "notice")
 _LINK_TITLES = {
@@ -100,10 +103,21 @@ def _from_root(file: str, workspace: str) -> str:
 
 def step_summary(markdown: str, limit: int = STEP_SUMMARY_LIMIT) -> str:
     """The markdown report cut to fit GitHub's step summary limit, saying so when cut."""
-    data = markdown.encode("utf-8")
-    if len(data) <= limit:
-        return markdown
     notice = "\n\n*The report was cut to fit the step summary; the full report is an artifact.*\n"
-    room = limit - len(notice.encode("utf-8"))
-    cut = data[:room].decode("utf-8", "ignore")
-    return cut[: cut.rfind("\n") + 1] + notice
+    return fit(markdown, limit, notice, size=lambda text: len(text.encode("utf-8")))
+
+
+def comment(markdown: str, run_url: str | None, limit: int = COMMENT_LIMIT) -> str:
+    """The markdown report as a pull-request comment or issue body: within GitHub's limit, cut
+    between two rows (the totals and what needs action come first, so they stay), and then
+    saying where the whole report is."""
+    where = f"the `linkcheck` artifacts of [this run]({run_url})" if run_url else \
+        "this run's artifacts"
+    notice = f"\n\n*The report is longer than a comment can hold: the full report is in {where}.*\n"
+    return fit(markdown, limit, notice)
+
+
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """The URL of the workflow run, from the variables every GitHub Actions job has."""
+    parts = [environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # C0 and C1 controls (tab, line feed and carriage return aside: each format decides about line
 # breaks) and the invisible direction marks and overrides that make text read otherwise than
@@ -20,3 +21,18 @@ def cap(value: str, limit: int) -> str:
 def visible(value: str) -> str:
     """`value` with every control or invisible direction character shown as `U+XXXX`."""
     return _INVISIBLE.sub(lambda m: f"U+{ord(m.group()):04X}", value)
+
+
+def fit(text: str, limit: int, notice: str, size: Callable[[str], int] = len) -> str:
+    """`text` whole when it fits in `limit`, else its lines up to the last one that leaves room
+    for `notice` (a table is cut between two rows, never inside one), then `notice`."""
+    if size(text) <= limit:
+        return text
+    room = limit - size(notice)
+    kept: list[str] = []
+    for line in text.splitlines(keepends=True):
+        room -= size(line)
+        if room < 0:
+            break
+        kept.append(line)
+    return "".join(kept) + notice
