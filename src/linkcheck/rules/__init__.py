@@ -102,7 +102,7 @@ def build_context(
 
 
 def suppressions(source: Source) -> Suppressions:
-    return parse(list(source.lines), source.code_lines, _canonical)
+    return parse(source.iter_lines(), source.code_lines, _canonical)
 
 
 def enabled_rules(config: Config) -> list[Settings]:

@@ -121,7 +121,7 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
 def _text_findings(settings: Settings, source: Source, sites: list[UrlSite]) -> Iterator[Finding]:
     urls = None  # located on the first garble: most files have none
     code_lines = source.code_lines
-    for number, line in enumerate(source.lines, start=1):
+    for number, line in enumerate(source.iter_lines(), start=1):
         if number in code_lines or line.isascii():
             continue
         line_start = source.offset(number, 1)

@@ -8,6 +8,7 @@ original bytes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,16 +48,26 @@ class Source:
         first = len(self.text) - len(self.body)  # a BOM is not part of line 1's columns
         return (first, *(m.end() for m in _LINE_BREAK.finditer(self.text)))
 
-    @cached_property
+    @property
     def lines(self) -> tuple[str, ...]:
-        """Every line without its line break (index 0 is line 1)."""
-        return tuple(_LINE_BREAK.split(self.body))
+        """Every line without its line break (index 0 is line 1); made anew on each call."""
+        return tuple(self.iter_lines())
+
+    def iter_lines(self) -> Iterator[str]:
+        """Every line without its line break, each made as it is read: the lines of a big
+        file are never all held beside its text."""
+        for number in range(1, len(self.starts) + 1):
+            yield self.line(number)
 
     def line(self, number: int) -> str:
         """Line `number` (1-based) without its line break; "" past the end."""
-        if not 1 <= number <= len(self.starts):
+        starts = self.starts
+        if not 1 <= number <= len(starts):
             return ""
-        return self.lines[number - 1]
+        if number == len(starts):
+            return self.text[starts[-1]:]
+        line = self.text[starts[number - 1]:starts[number]]
+        return line[:-2] if line.endswith("\r\n") else line[:-1]
 
     @property
     def line_count(self) -> int:

@@ -51,7 +51,7 @@ class Suppressions:
 
 
 def parse(
-    lines: list[str], skip: frozenset[int], canonical: Callable[[str], str | None]
+    lines: Iterable[str], skip: frozenset[int], canonical: Callable[[str], str | None]
 ) -> Suppressions:
     """Read the suppression comments in `lines` (1-based numbering), ignoring lines in `skip`.
 
@@ -61,6 +61,7 @@ def parse(
     open_blocks: dict[str, int] = {}
     blocks: list[tuple[int, int, str]] = []
     unknown: list[UnknownRule] = []
+    number = 0
     for number, text in enumerate(lines, start=1):
         if _MARKER not in text or number in skip:  # the substring test spares the regex
             continue
@@ -75,7 +76,7 @@ def parse(
                     open_blocks.setdefault(name, number)
             else:
                 _close(open_blocks, blocks, names, number)
-    _close(open_blocks, blocks, list(open_blocks), len(lines))
+    _close(open_blocks, blocks, list(open_blocks), number)  # the last line
     frozen = {line: frozenset(names) for line, names in per_line.items()}
     return Suppressions(frozen, tuple(blocks), tuple(unknown))
 
