@@ -523,7 +523,7 @@ def test_reports_pr_is_closed_when_main_is_current(origin, fake_gh):
 def run_tracking_issue(tmp_path: Path, env: dict[str, str], exit_code: str, issue: str = ""):
     work = tmp_path / "artifact"
     (work / "reports").mkdir(parents=True, exist_ok=True)
-    report = work / "reports" / "linkcheck.md"
+    report = work / "reports" / "linkcheck-comment.md"
     if not report.exists():
         report.write_text("# Report\n\n- broken: x\n", encoding="utf-8")
     step = step_named(workflow("linkcheck-scheduled")["jobs"]["tracking-issue"]["steps"],
@@ -552,13 +552,20 @@ def test_tracking_issue_is_opened_updated_and_closed(tmp_path, fake_gh):
     assert run_tracking_issue(tmp_path, fake_gh, "0") == []
 
 
-def test_tracking_issue_body_fits_github_limit(tmp_path, fake_gh):
+def test_tracking_issue_body_is_the_fitted_report(tmp_path, fake_gh):
+    from linkcheck.report import github
+
     reports = tmp_path / "artifact" / "reports"
     reports.mkdir(parents=True)
-    (reports / "linkcheck.md").write_text("é" * 100_000, encoding="utf-8")
+    report = "# Report\n\n" + "| 1:1 | **broken** | `https://x.test/é` | HTTP 404 |\n" * 3000
+    fitted = github.comment(report, "https://github.test/o/r/actions/runs/1")
+    (reports / "linkcheck-comment.md").write_text(fitted, encoding="utf-8")
     run_tracking_issue(tmp_path, fake_gh, "1")
     body = Path(fake_gh["GH_LOG"] + ".body").read_text(encoding="utf-8")
-    assert len(body) <= 65_536 and "report truncated" in body
+    assert len(body) <= 65_536 and body.endswith(fitted)
+    kept = fitted.split("\n\n*The report is longer")[0]
+    assert kept.endswith("HTTP 404 |\n"), "cut between two rows"
+    assert "[this run](https://github.test/o/r/actions/runs/1)" in fitted
 
 
 # --- the pull-request workflow's sticky comment --------------------------------------------
@@ -567,7 +574,8 @@ def test_tracking_issue_body_fits_github_limit(tmp_path, fake_gh):
 def run_comment(tmp_path: Path, env: dict[str, str], comment_id: str = ""):
     work = tmp_path / "artifact"
     (work / "reports").mkdir(parents=True, exist_ok=True)
-    (work / "reports" / "linkcheck.md").write_text("# Link check\n\nall good\n", encoding="utf-8")
+    (work / "reports" / "linkcheck-comment.md").write_text("# Link check\n\nall good\n",
+                                                           encoding="utf-8")
     step = step_named(workflow("linkcheck-pr")["jobs"]["comment"]["steps"],
                       "Create or update the report comment")
     step_env = {**env, "REPO": "o/r", "PR_NUMBER": "12", "FAKE_COMMENT_ID": comment_id}

@@ -86,3 +86,30 @@ def test_cli_prints_annotations_and_appends_the_step_summary(tmp_path, monkeypat
     assert text.startswith("earlier step\n# Link check report")  # appended, not replaced
     assert (tmp_path / "reports" / "linkcheck.sarif").is_file()
     assert main(["run", "docs", "--offline", "--format", "github,pdf"]) == 2
+
+
+def test_the_comment_fits_githubs_limit_cut_between_rows_with_a_pointer():
+    rows = "".join(f"| {i}:1 | **broken** | `https://x.test/{i}` | HTTP 404 |\n"
+                   for i in range(5000))
+    report = "# Link check report\n\n**Needs action: 5000 broken links**\n\n## Totals\n\n" + rows
+    assert github.comment("# Short\n", None) == "# Short\n"
+    url = "https://github.test/o/r/actions/runs/7"
+    fitted = github.comment(report, url)
+    assert len(fitted) <= github.COMMENT_LIMIT < 65_536 - len("<!-- linkcheck-report -->\n")
+    kept, notice = fitted.split("\n\n*The report is longer than a comment can hold", 1)
+    assert kept.startswith("# Link check report\n\n**Needs action: 5000 broken links**")
+    assert kept.endswith("HTTP 404 |\n") and report.startswith(kept), "cut after a whole row"
+    assert f"[this run]({url})" in notice
+    assert github.run_url({"GITHUB_SERVER_URL": "https://github.test", "GITHUB_REPOSITORY": "o/r",
+                           "GITHUB_RUN_ID": "7"}) == url
+    assert github.run_url({}) is None
+
+
+def test_the_comment_format_writes_the_fitted_report(tmp_path, monkeypatch):
+    from linkcheck.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.md").write_text("[gone](b.md)\n", encoding="utf-8")
+    assert main(["run", "--offline", "-q", "--format", "comment", "a.md"]) == 1
+    written = (tmp_path / "reports" / "linkcheck-comment.md").read_text(encoding="utf-8")
+    assert written == (tmp_path / "reports" / "linkcheck.md").read_text(encoding="utf-8")
