@@ -27,8 +27,9 @@ from curriculum_web import Host, Role, latency_for, load_web, page_size_for  # n
 from simweb_fast import SimWeb  # noqa: E402
 
 HTTPS_PORT, HTTP_PORT = 443, 80
-FILLER = ("<p>Lecture notes, worked examples and exercises; read the section before the lab, "
-          "then try the questions at the end.</p>\n" * 16000).encode()
+PARAGRAPH = (b"<p>Lecture notes, worked examples and exercises; read the section before the "
+             b"lab, then try the questions at the end.</p>\n")
+FILLER = PARAGRAPH * 16000  # cut only between paragraphs: every page is well-formed HTML
 NOT_FOUND = ("<!doctype html><html><head><title>Page not found</title></head><body>"
              "<h1>404</h1><p>" + "Sorry, nothing here. " * 150 + "</p></body></html>").encode()
 SECTIONS = 8
@@ -92,11 +93,13 @@ def page(path: str, size: int) -> bytes:
     name = path.rsplit("/", 1)[-1]
     head = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{name} - Docs"
             f"</title></head><body><h1>{name}</h1>\n").encode()
-    step = max(1, size // (2 * SECTIONS))  # anchors within the first half of the page
+    unit = len(PARAGRAPH)
+    step = size // (2 * SECTIONS) // unit * unit  # anchors within the first half of the page
     parts = [head]
     for k in range(1, SECTIONS + 1):
         parts += [f"<h2 id=section-{k}>Section {k}</h2>\n".encode(), FILLER[:step]]
-    parts.append(FILLER[: max(0, size - SECTIONS * step)] + b"</body></html>\n")
+    rest = max(0, size - SECTIONS * step) // unit * unit
+    parts.append(FILLER[:rest] + b"</body></html>\n")
     return b"".join(parts)
 
 

@@ -61,6 +61,8 @@ def test_latency_and_page_sizes_are_lognormal_and_stable(web):
     sizes = [page_size_for(t.host, t.path) for t in web.targets]
     assert 20_000 <= statistics.median(sizes) <= 45_000
     assert len(page("/docs/x", 40_000)) == pytest.approx(40_000, rel=0.05)
+    body = page("/docs/x", 13_505).decode()  # cut between paragraphs only: well-formed
+    assert body.count("<p>") == body.count("</p>") and "<p<" not in body and "</p<" not in body
 
 
 def test_truth_round_trips(web):
