@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .arguments import (
     EXIT_BROKEN,
@@ -36,7 +36,10 @@ from .report.changes import compare, load_baseline
 from .report.output import OutputError
 from .report.problems import problems
 from .report.terminal import LIST_LIMIT, problem_lines, summary_lines
-from .report.text import visible
+from .report.text import json_visible, one_line, visible
+
+if TYPE_CHECKING:
+    from .fix import FileFix
 
 # fix, the rule catalog, --changed-since and the github/sarif reports are imported where they
 # are used: start-up is paid on every run, and most runs need none of them
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _command(args)
     except (ConfigError, OutputError) as exc:  # usage and environment problems: exit 2
-        print(f"linkcheck: error: {visible(str(exc))}", file=sys.stderr)
+        print(f"linkcheck: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("linkcheck: interrupted", file=sys.stderr)
@@ -116,9 +119,9 @@ def _fix(args: argparse.Namespace) -> int:
     outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=dry_run,
                   use_archive=args.use_archive)
     for file_fix in outcome.files:
-        sys.stdout.write(file_fix.diff())
+        sys.stdout.write(_visible_diff(file_fix))
     for note in outcome.notes:
-        print(f"linkcheck: {visible(note)}", file=sys.stderr)
+        print(f"linkcheck: {one_line(note)}", file=sys.stderr)
     verb = "would fix" if dry_run else "fixed"
     print(
         f"linkcheck: {verb} {outcome.edit_count} findings in {len(outcome.files)} files"
@@ -138,10 +141,10 @@ def _extract(args: argparse.Namespace) -> int:
             if args.json:
                 record = asdict(link)
                 record["kind"] = str(link.kind)
-                print(json.dumps(record, ensure_ascii=False))
+                print(json_visible(json.dumps(record, ensure_ascii=False)))
             else:
-                print(f"{visible(link.file)}:{link.line}:{link.column}\t{link.kind}\t"
-                      f"{visible(link.url)}")
+                print(f"{one_line(link.file)}:{link.line}:{link.column}\t{link.kind}\t"
+                      f"{one_line(link.url)}")
     return EXIT_OK
 
 
@@ -242,14 +245,15 @@ def _append_step_summary(report: str) -> None:
         with open(target, "a", encoding="utf-8") as summary:
             summary.write(github.step_summary(report))
     except OSError as exc:
-        print(f"linkcheck: {target}: cannot append the step summary: {exc}", file=sys.stderr)
+        print(one_line(f"linkcheck: {target}: cannot append the step summary: {exc}"),
+              file=sys.stderr)
 
 
 def _print_diagnostics(document: Document) -> None:
     """Input problems as `file[:line]: message` on stderr."""
     for d in document.diagnostics:
         where = f"{d.file}:{d.line}" if d.line else d.file
-        print(visible(f"{where}: {d.message}"), file=sys.stderr)
+        print(one_line(f"{where}: {d.message}"), file=sys.stderr)
 
 
 def _show(result: RunResult, reports: list[str], args: argparse.Namespace) -> None:
@@ -260,13 +264,22 @@ def _show(result: RunResult, reports: list[str], args: argparse.Namespace) -> No
     limit = None if args.verbose or args.quiet else LIST_LIMIT
     _print_lines(problem_lines(found, colour, limit), sys.stdout)
     # notes are said even with --quiet: a store moved aside, exit code 4's cause
-    notes = [f"linkcheck: {visible(note)}" for note in result.notes]
+    notes = [f"linkcheck: {one_line(note)}" for note in result.notes]
     if result.network_down:
         notes.append("linkcheck: no network: no remote host answered; remote links are "
                      "unverifiable")
     _print_lines(notes, sys.stderr)
     if not args.quiet:
         _print_lines(summary_lines(result, reports), sys.stdout)
+
+
+def _visible_diff(file_fix: FileFix) -> str:
+    """A fix's diff for the terminal: the file name on its header line, every line `visible`
+    (a carriage return too), so no line of it is a control sequence or a workflow command."""
+    from .fix import unified_diff
+
+    diff = unified_diff(one_line(file_fix.file), file_fix.before, file_fix.after)
+    return "\n".join(visible(line).replace("\r", "U+000D") for line in diff.split("\n"))
 
 
 def _print_lines(lines: list[str], stream: TextIO) -> None:

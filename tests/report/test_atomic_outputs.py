@@ -10,12 +10,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from loopback import QuietHandler, serving
 
 PREVIOUS = {"linkcheck.json": '{"previous": true}\n', "linkcheck.md": "# previous report\n"}
 
@@ -99,7 +98,7 @@ def test_a_write_the_system_refuses_midway_is_exit_2_naming_the_report(tmp_path)
     assert not [p for p in (project / "reports").iterdir() if p.name.endswith(".tmp")]
 
 
-class _Counter(BaseHTTPRequestHandler):
+class _Counter(QuietHandler):
     requests = 0
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
@@ -108,22 +107,12 @@ class _Counter(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    do_HEAD = do_GET
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture
 def counted_web():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(_Counter) as base:
+        yield base
 
 
 def test_an_unusable_output_directory_stops_the_run_before_any_request(tmp_path, counted_web,

@@ -73,7 +73,7 @@ def _title(problem: Problem) -> str:
 
 
 def format_annotation(annotation: Annotation) -> str:
-    props = [f"file={escape_property(annotation.file)}"]
+    props = [f"file={escape_property(visible(annotation.file))}"]
     if annotation.line is not None:
         props.append(f"line={annotation.line}")
     if annotation.column is not None:

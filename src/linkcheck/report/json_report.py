@@ -10,7 +10,7 @@ from .. import __version__
 from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
 from .json_text import Streamed, dump_indented
 from .problems import sorted_links
-from .text import cap
+from .text import cap, json_visible
 
 SCHEMA_VERSION = 1
 # the `$id` of linkcheck.schema.json beside this module, which describes the report
@@ -133,9 +133,20 @@ def build(run: RunResult) -> dict[str, Any]:
 
 
 def write(run: RunResult, out: TextIO) -> None:
-    """The text json.dumps(build(run), indent=2) gives, written piece by piece, faster."""
-    dump_indented(items(run), out)
+    """The text json.dumps(build(run), indent=2) gives, written piece by piece, faster; the
+    characters a terminal would obey written as escapes (text.json_visible)."""
+    dump_indented(items(run), _Visible(out))
     out.write("\n")
+
+
+class _Visible:
+    """A text stream that passes what it is given through json_visible."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(json_visible(text))
 
 
 def render(run: RunResult) -> str:

@@ -16,7 +16,7 @@ from .. import __version__
 from ..models import Link, RunResult, Severity, Status
 from ..rules.source import Source
 from .problems import Problem, ProblemKind, problems
-from .text import cap, visible
+from .text import cap, json_visible, visible
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -80,8 +80,8 @@ def _fix(link: Link, replacement: str, sources: dict[str, Source | None]) -> dic
         sources[link.file] = Source.read(link.file)
     source = sources[link.file]
     at = source.locate_url(link.line, link.column, link.url) if source else None
-    if source is None or at is None:
-        return None
+    if source is None or at is None or visible(replacement) != replacement:
+        return None  # (a server's replacement with controls in it is not offered)
     (line, column), end = source.position(at), source.position(at + len(link.url))
     region = {"startLine": line, "startColumn": column, "endLine": end[0], "endColumn": end[1]}
     return {
@@ -126,4 +126,4 @@ def build(run: RunResult) -> dict[str, Any]:
 
 
 def render(run: RunResult) -> str:
-    return json.dumps(build(run), indent=2, ensure_ascii=False) + "\n"
+    return json_visible(json.dumps(build(run), indent=2, ensure_ascii=False)) + "\n"

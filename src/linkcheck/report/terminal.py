@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..models import RunResult, Severity, Status
+from . import text
 from .problems import Problem, ProblemKind
 from .text import cap, visible
 
@@ -30,8 +31,7 @@ _SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severit
 
 def one_line(value: str, limit: int) -> str:
     """Capped, on one line, with no control or invisible direction character left."""
-    value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return visible(cap(value, limit))
+    return text.one_line(cap(value, limit))
 
 
 def listed(problems: list[Problem]) -> list[Problem]:

@@ -6,11 +6,12 @@ import re
 from collections.abc import Callable
 
 # C0 and C1 controls (tab, line feed and carriage return aside: each format decides about line
-# breaks) and the invisible direction marks and overrides that make text read otherwise than
-# it is ("Trojan Source")
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# breaks), the line and paragraph separators, and the invisible direction marks and overrides
+# that make text read otherwise than it is ("Trojan Source")
+_SPECIAL = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_SPECIAL}]")
+_IN_JSON_TEXT = re.compile(f"[{_SPECIAL}]")  # JSON escapes the C0 controls itself
+_BREAKS = re.compile("\r\n|[\t\n\r]")
 
 
 def cap(value: str, limit: int) -> str:
@@ -36,3 +37,16 @@ def fit(text: str, limit: int, notice: str, size: Callable[[str], int] = len) ->
             break
         kept.append(line)
     return "".join(kept) + notice
+
+
+def one_line(value: str) -> str:
+    """`visible`, and on one line: tabs and line breaks become spaces. For terminal lines and
+    anything a CI runner reads as a workflow command (stdout and stderr alike)."""
+    return visible(_BREAKS.sub(" ", value))
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the controls and direction characters that JSON leaves raw written as
+    `\\uXXXX` escapes: the same data, and nothing that a terminal showing the file obeys.
+    Outside strings JSON text is ASCII, so the whole text can be passed through."""
+    return _IN_JSON_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
