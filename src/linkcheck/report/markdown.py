@@ -3,7 +3,8 @@
 What needs action comes first: one line saying what fails the run, the totals, then one table
 per file (files with something that fails the run first; in a table, what fails first), each
 problem once, with the section as a column and its change since the last report (*new*,
-*still broken*) as a column; identical rows (the same problem on several lines) are one row.
+*still broken*) as a column; identical rows (the same problem on several lines) are one row,
+and so are a file's information findings of one rule (each is in the JSON report).
 Problems fixed since the last report are one table; files with nothing to report, one line.
 Every value from the curriculum or a server goes through `cells` (inert in a table cell).
 """
@@ -14,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..models import Change, Changes, RunResult, Severity, Status
+from ..rules import find_rule
 from .cells import ZWJ, code_cell, escape_cell  # noqa: F401 (the cell helpers' home is cells)
 from .problems import Problem, ProblemKind, problems
 
@@ -129,7 +131,7 @@ def _by_file(run: RunResult, found: list[Problem], strict: bool) -> list[str]:
         lines += ["", f"## {escape_cell(file)}", "",
                   f"{links[file]} links; {fails} to fix, {len(rows[file]) - fails} to review.", ""]
         lines += _HEADER
-        lines += [f"| {', '.join(r.lines)} | " + " | ".join(r.cells) + " |" for r in grouped]
+        lines += [f"| {_lines(r.lines)} | " + " | ".join(r.cells) + " |" for r in grouped]
     return lines
 
 
@@ -139,6 +141,12 @@ def _grouped(rows: list[_Row]) -> list[_Row]:
     for row in sorted(rows, key=lambda r: (r.rank, _line_key(r.lines[0]))):
         merged.setdefault((row.rank, row.cells), []).extend(row.lines)
     return [_Row(rank, tuple(lines), cells) for (rank, cells), lines in merged.items()]
+
+
+def _lines(lines: tuple[str, ...], shown: int = 12) -> str:
+    if len(lines) <= shown:
+        return ", ".join(lines)
+    return ", ".join(lines[:shown]) + f" … ({len(lines)} lines)"
 
 
 def _line_key(line: str) -> tuple[int, ...]:
@@ -165,6 +173,12 @@ def _row(problem: Problem, markers: dict[tuple[str, str], str], strict: bool,
         section, link = problem.link.section, code_cell(problem.link.url)
         detail = _link_detail(problem)
         change = markers.get((problem.file, problem.link.resolved_url), "")
+    elif problem.finding is not None and rank == 2:  # information: one row per rule and file
+        rule = find_rule(problem.finding.rule_id)
+        what = f"{problem.finding.rule_id} {code_cell(problem.finding.rule)}"
+        title = escape_cell(rule.title) if rule else ""
+        return _Row(rank, (where,), (what, "", "", "", f"{title} (information; each one is "
+                                     "in linkcheck.json)"))
     elif problem.finding is not None:
         finding = problem.finding
         what = f"{finding.rule_id} {code_cell(finding.rule)}"
