@@ -160,3 +160,27 @@ def test_a_pr_run_sends_no_secret_from_the_environment(servers, tmp_path, monkey
     assert code == 0
     assert "authorization" not in sent(plain, "/from-a-pr")
     assert "not expanded from a pull request's config" in capsys.readouterr().err
+
+
+def test_netrc_credentials_follow_the_same_rule(servers, tmp_path, monkeypatch):
+    from linkcheck.http.proxies import netrc_auth
+
+    tls, _, plain, cert = servers
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login user password pw\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    netrc_auth.cache_clear()
+    try:
+        url = f"https://127.0.0.1:{tls}/to?u=http://127.0.0.1:{plain}/netrc-landed"
+        config = Config(check=CheckConfig(timeout=5.0, retries=0, allow_private=True,
+                                          trust_env=True))
+        outcome = asyncio.run(check_remote([url], config))
+    finally:
+        netrc_auth.cache_clear()
+    assert outcome.results[url].status is Status.OK
+    assert sent(tls, f"/to?u=http://127.0.0.1:{plain}/netrc-landed")["authorization"] == (
+        "Basic dXNlcjpwdw==")  # user:pw, over https
+    assert "authorization" not in sent(plain, "/netrc-landed")  # not after the downgrade

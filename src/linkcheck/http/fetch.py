@@ -33,6 +33,7 @@ class RequestSpec:
     body_limit: int = 0  # decoded bytes to read; 0 reads nothing
     total_timeout: float = 20.0
     connections: int = 4  # the host's concurrency: the size of its connection pool
+    netrc: bool = True  # netrc credentials may go along (the caller's rule for credentials)
 
 
 async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
@@ -43,7 +44,8 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
         if scheme.isalpha() and scheme not in DEFAULT_PORTS:
             return Failure(FailureKind.UNSUPPORTED_SCHEME, scheme)
         return Failure(FailureKind.INVALID_URL, spec.url)
-    request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url))
+    request = clients.request(spec.method, target, spec.headers, jar.header_for(spec.url),
+                              netrc=spec.netrc)
     pool = clients.pool_for(target, spec.connections)
     deadline = asyncio.get_running_loop().time() + spec.total_timeout
     try:

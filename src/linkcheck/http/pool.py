@@ -65,13 +65,15 @@ class Clients:
         return pool
 
     def request(self, method: str, target: Target, headers: Mapping[str, str],
-                cookie: str | None) -> httpcore.Request:
+                cookie: str | None, netrc: bool = True) -> httpcore.Request:
         """Headers as the caller chose them, plus what HTTP/1.1 requires (Host) and what the
-        URL carries (credentials for this origin, the jar's cookies)."""
+        URL carries (credentials for this origin, the jar's cookies); netrc's credentials only
+        with `netrc` (the checker withholds them as it does configured headers)."""
         fields = [("Host", target.host_header), *headers.items()]
         if target.basic_auth is not None:
             fields.append(("Authorization", target.basic_auth))
-        elif self.settings.trust_env and (credentials := netrc_auth(target.host)) is not None:
+        elif netrc and self.settings.trust_env and (
+                credentials := netrc_auth(target.host)) is not None:
             fields.append(("Authorization", credentials))
         if cookie is not None:
             fields.append(("Cookie", cookie))

@@ -303,7 +303,7 @@ class _RemoteRun:
         headers = self.hosts.headers(host, browser, secrets)
         spec = RequestSpec(method, url, {**headers, **extra} if extra else headers, limit,
                            _timeout(host, self.check.timeout),
-                           host.concurrency if host else 1)
+                           host.concurrency if host else 1, netrc=secrets)
         if host is None:
             return await fetch(self.clients, spec, jar)  # invalid: classified without a request
         outcome = await self.sender.send(host, spec, jar)
