@@ -104,3 +104,21 @@ def test_fingerprint_covers_every_module_of_the_extraction_package() -> None:
     modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
     assert modules | {"__init__", "models", "urls"} == names
     assert all(path.is_file() for path in extract_cache._code_files())
+
+
+def test_the_cache_file_is_written_in_pieces_that_read_back_whole():
+    import io
+    import json
+
+    from linkcheck.extract import cache
+
+    entries = {
+        "big.md": {"sha256": "x", "document": {
+            "file": "big.md", "links": [[i, "é\n\"", None, True] for i in range(2500)],
+            "anchors": ["a"]}},
+        "small.md": {"sha256": "y", "document": {"file": "small.md", "links": [[1]]}},
+        "links-only.md": {"document": {"links": list(range(1500))}},
+    }
+    out = io.StringIO()
+    cache._write_entries(out, "print", entries)
+    assert json.loads(out.getvalue()) == {"fingerprint": "print", "files": entries}

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 from sys import intern
-from typing import Any
+from typing import Any, TextIO
 
 from .. import __version__, models, urls
 from ..config import make_dir
@@ -37,6 +37,7 @@ _LIBRARIES = {
     "markdown_it": "markdown_it_py", "mdit_py_plugins": "mdit_py_plugins", "ada_url": "ada_url",
     "yaml": "pyyaml",
 }
+_LINK_BATCH = 1000  # links written to the cache file at once
 _DOCUMENT_FIELDS = (
     "file", "links", "anchors", "definitions", "unused_definitions", "undefined_references",
     "front_matter", "diagnostics", "line_count", "code_lines", "heading_ids",
@@ -129,17 +130,40 @@ def _save(cache_file: Path, fingerprint: str, entries: dict[str, dict]) -> None:
     a cache that cannot be written is simply not there next time."""
     if len(entries) > MAX_ENTRIES:
         entries = dict(list(entries.items())[-MAX_ENTRIES:])
-    text = json.dumps({"fingerprint": fingerprint, "files": entries}, ensure_ascii=False)
     # a name of our own rather than mkstemp's, whose 0600 mode would differ from the store's
     temporary = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
         make_dir(cache_file.parent)
         with open(temporary, "x", encoding="utf-8") as out:
-            out.write(text)
+            _write_entries(out, fingerprint, entries)
         os.replace(temporary, cache_file)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a value JSON cannot hold; no cache then
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def _write_entries(out: TextIO, fingerprint: str, entries: dict[str, dict]) -> None:
+    """The cache's JSON, written an entry (and a batch of a document's links) at a time: the
+    text of a file of 200,000 links is never held whole."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    out.write(f'{{"fingerprint": {dumps(fingerprint)}, "files": {{')
+    for number, (path, entry) in enumerate(entries.items()):
+        document = entry.get("document") if isinstance(entry, dict) else None
+        links = document.get("links") if isinstance(document, dict) else None
+        out.write((", " if number else "") + dumps(path) + ": ")
+        if not isinstance(links, list) or len(links) <= _LINK_BATCH:
+            out.write(dumps(entry))
+            continue
+        rest = {key: value for key, value in entry.items() if key != "document"}
+        others = {key: value for key, value in document.items() if key != "links"}
+        out.write('{"document": {"links": [')
+        for start in range(0, len(links), _LINK_BATCH):
+            out.write((", " if start else "") + dumps(links[start:start + _LINK_BATCH])[1:-1])
+        out.write("]" + (", " + dumps(others)[1:] if others else "}"))
+        out.write((", " + dumps(rest)[1:]) if rest else "}")
+    out.write("}}")
 
 
 # -- documents to JSON and back ------------------------------------------------------------
