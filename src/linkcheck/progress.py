@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+# Columns left free after the bar: the terminal echoes Ctrl-C as "^C" after it, and writing the
+# last column makes some terminals wrap at once; a wrapped line could not be cleared by "\r".
+SPARE_COLUMNS = len("^C") + 1
+
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
@@ -59,8 +63,7 @@ class ProgressRenderer:
             self.clear()
             return
         else:
-            # one column spare: writing the last column makes some terminals wrap at once
-            self._stream.write("\r" + format_bar(event, self._width() - 1) + "\x1b[K")
+            self._stream.write("\r" + format_bar(event, self._width() - SPARE_COLUMNS) + "\x1b[K")
             self._drawn = True
         self._stream.flush()
 

@@ -196,8 +196,9 @@ def test_progress_renderer_bar_on_a_terminal_and_lines_in_logs():
     event = ProgressEvent(5, 10, 1, 2, 7, 2.0)
     tty = Stream()
     ProgressRenderer(tty, is_tty=True, clock=lambda: now[0], width=lambda: 80)(event)
-    # 79 columns of the 80: the bar takes what the counts leave, half of it filled
-    assert tty[0] == ("\r[#############.............] checked 5/10 URLs, 1 broken, "
+    # 77 columns of the 80 (room for the echo of ^C): the bar takes what the counts leave, half
+    # of it filled
+    assert tty[0] == ("\r[############............] checked 5/10 URLs, 1 broken, "
                       "2 unverifiable, 2.5/s\x1b[K")
     log = Stream()
     render = ProgressRenderer(log, is_tty=False, interval=5.0, clock=lambda: now[0])

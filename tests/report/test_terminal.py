@@ -249,6 +249,15 @@ def test_progress_fits_the_terminal_and_clears_itself(columns):
     assert len(format_bar(ProgressEvent(1, 2, 0, 0, 1, 1.0), 79)) == 79
 
 
+def test_the_echo_of_ctrl_c_fits_beside_the_progress_line():
+    # The terminal writes "^C" after the bar before linkcheck hears of it; if that wraps the
+    # line, the clearing "\r" reaches only the second half and the bar stays on screen.
+    terminal = _Terminal()
+    render = ProgressRenderer(terminal, is_tty=True, clock=lambda: 0.0, width=lambda: 80)
+    render(ProgressEvent(1, 177, 1, 0, 1, 0.1))
+    assert len(terminal[-1][1:-3] + "^C") < 80
+
+
 def test_progress_counts_the_curriculums_urls_not_the_probes(project, monkeypatch):
     asked: dict[str, object] = {}
     write(project, "a.md", "[a](http://docs.python.org/x) [b](http://docs.python.org/x) [c](http://peps.python.org/y)\n")
