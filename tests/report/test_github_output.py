@@ -113,3 +113,12 @@ def test_the_comment_format_writes_the_fitted_report(tmp_path, monkeypatch):
     assert main(["run", "--offline", "-q", "--format", "comment", "a.md"]) == 1
     written = (tmp_path / "reports" / "linkcheck-comment.md").read_text(encoding="utf-8")
     assert written == (tmp_path / "reports" / "linkcheck.md").read_text(encoding="utf-8")
+
+
+def test_control_characters_in_a_file_name_never_reach_the_workflow_log():
+    # GitHub's log viewer acts on ANSI escapes; a file name is contributor text like any other
+    found = github.Annotation("error", "docs/esc\x1b[2J\x9b31m\nname.md", 3, 1, "Broken link",
+                              "x: file not found")
+    line = github.format_annotation(found)
+    assert not re.search("[\x00-\x1f\x7f-\x9f]", line)
+    assert parse(line)[1]["file"] == "docs/escU+001B[2JU+009B31m\nname.md"
