@@ -108,6 +108,15 @@ def test_dangling_symlink_in_a_scanned_directory_is_named(project, capsys):
     assert [d["file"] for d in report["diagnostics"]] == ["curriculum/gone.md"]
 
 
+def test_a_symlink_loop_is_named_and_the_run_goes_on(project, capsys):
+    write(project, "a.md", "# A\n\n[loop](loop.md) [also](loop.md#x) [gone](gone.md)\n")
+    (project / "curriculum" / "loop.md").symlink_to("loop.md")
+    assert cli.main(["run", "--offline", "-q"]) == cli.EXIT_BROKEN
+    out = capsys.readouterr().out
+    assert "curriculum/loop.md: cannot read file: Too many levels of symbolic links" in out
+    assert "curriculum/a.md:3:35: broken gone.md (file not found)" in out
+
+
 def test_repeated_runs_reach_a_fixed_point(project):
     """With the previous report as baseline, an unchanged curriculum reports the same bytes."""
     write(project, "a.md", "# A\n\n[x](./gone.md) [z](#nope)\n")

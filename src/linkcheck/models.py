@@ -3,10 +3,10 @@ run's result with its change scope and its changes against the last report."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 
 class LinkKind(StrEnum):
@@ -215,11 +215,7 @@ class ChangeScope:
 
 
 def _resolved(file: str) -> str:
-    return str(Path(file).resolve())
-
-
-def _resolved(file: str) -> str:
-    return str(Path(file).resolve())
+    return os.path.realpath(file)  # unlike Path.resolve on Python 3.11, never raises on a loop
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,4 +174,5 @@ class _AnchorIndex:
 
 
 def _key(path: str) -> str:
-    return Path(path).resolve().as_posix()
+    # os.path.realpath, not Path.resolve: on Python 3.11 that raises on a symlink loop
+    return Path(os.path.realpath(path)).as_posix()
