@@ -7,7 +7,7 @@
 Both tools trust the web's local CA through SSL_CERT_FILE and get the same per-request timeout
 (`--request-timeout`, default 10 s) and per-host limit (4). linkcheck runs in its default
 configuration, cold (no result store, no extraction cache). Every run is killed past
-`--run-timeout`. Everything stays on 127.77.0.0/16. See benchmarks/README.md.
+`--run-timeout`. Everything stays on 127.77.0.0/16 (`--net`). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--run-timeout", type=float, default=420.0,
                         help="seconds before a tool run is killed (default 420)")
     parser.add_argument("--work-dir", default=str(HERE / "out" / "https"))
+    parser.add_argument("--net", default="127.77",
+                        help="the web's hosts are NET.x.y on ports 443 and 80 (default 127.77; "
+                             "another 127.N for a second web running at the same time)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     return parser.parse_args(argv)
 
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if reason and args.only != LYCHEE:
         print(f"linkcheck skipped: not importable ({reason})")
         args.only = LYCHEE
-    web = build_web(work, WebSpec(urls=args.urls, dead_urls=args.dead_urls, seed=args.seed))
+    web = build_web(work, WebSpec(urls=args.urls, dead_urls=args.dead_urls, seed=args.seed,
+                                  net=args.net))
     print(f"{len(web.targets)} URLs, {web.extra['links']} links in {web.spec.files} files on "
           f"{len(web.hosts)} hosts; work dir {work}", flush=True)
     argv_web = [sys.executable, str(HERE / "simweb_tls.py"), str(web.truth_path), str(work)]
