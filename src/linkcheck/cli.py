@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the checker's own bug: never reported as a broken link
         print(f"linkcheck: internal error: {exc!r}", file=sys.stderr)
         if getattr(args, "verbose", False):
-            traceback.print_exc()
+            _print_traceback(exc)
         else:
             print("(run again with --verbose for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
@@ -271,6 +271,15 @@ def _show(result: RunResult, reports: list[str], args: argparse.Namespace) -> No
     _print_lines(notes, sys.stderr)
     if not args.quiet:
         _print_lines(summary_lines(result, reports), sys.stdout)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    """The traceback, its frames `visible` and the exception's message on one line: that
+    message may quote curriculum or server text."""
+    report = traceback.TracebackException.from_exception(exc)
+    lines = ["Traceback (most recent call last):\n", *report.stack.format()]
+    sys.stderr.write(visible("".join(lines)))
+    print(one_line("".join(report.format_exception_only()).rstrip("\n")), file=sys.stderr)
 
 
 def _visible_diff(file_fix: FileFix) -> str:

@@ -105,3 +105,16 @@ def test_json_keeps_the_data_and_escapes_what_a_terminal_would_obey():
     assert json.loads(text) == value
     _clean(text, "json")
     assert one_line("a\r\nb\tc\nd\x1b") == "a b c dU+001B"
+
+
+def test_a_verbose_traceback_quoting_hostile_text_stays_harmless(project, monkeypatch, capsys):
+    from linkcheck import pipeline
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("bug near evil\n::error file=x::pwned\x1b[31m")
+
+    monkeypatch.setattr(pipeline, "check_local", explode)
+    assert cli.main(["run", "--offline", "-q", "--verbose", "docs/"]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "pwned" in err
+    _clean(err, "traceback")
