@@ -142,6 +142,23 @@ def test_an_output_directory_that_is_a_file_is_exit_2_naming_it(project, capsys)
     assert "linkcheck: error: out/sub: cannot write the report: " in capsys.readouterr().err
 
 
+def test_a_read_only_output_directory_is_exit_2_before_any_link_is_fetched(
+        project, capsys, monkeypatch):
+    write(project, "a.md", "# A\n\n[docs](https://docs.python.org/3/)\n")
+    fetched = []
+    monkeypatch.setattr("linkcheck.check.remote.checker.check_remote",
+                        lambda *args, **kwargs: fetched.append(args))
+
+    def read_only(*args, **kwargs):  # what a read-only directory answers (root ignores modes)
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(output.tempfile, "NamedTemporaryFile", read_only)
+    assert cli.main(["run", "docs/", "--no-cache", "--output-dir", "out"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == "linkcheck: error: out: cannot write the report: " \
+        "Permission denied\n"
+    assert fetched == [], "the network phase is not started for reports that cannot be written"
+
+
 def test_a_full_disk_is_exit_2_and_the_earlier_report_stays_whole(project, capsys, monkeypatch):
     write(project, "a.md", "# A\n\n[gone](./gone.md)\n")
     assert cli.main(["run", "--offline", "-q", "docs/"]) == cli.EXIT_BROKEN

@@ -35,6 +35,11 @@ def prepare(directory: Path) -> None:
         raise OutputError(directory, exc) from exc
     if not directory.is_dir():
         raise OutputError(directory, OSError(20, "not a directory"))
+    try:  # a directory that refuses a file (read-only, not ours) is said now, not after checking
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".linkcheck-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        raise OutputError(directory, exc) from exc
 
 
 def write_text(path: Path, text: str) -> None:
