@@ -247,6 +247,7 @@ def test_curriculum_details(curriculum):
     inside = curriculum[("duplicate-url", "00-prerequisites.md", 213)]
     assert inside.severity == Severity.WARNING
     assert ("curriculum/00-prerequisites.md", 43) in inside.related
+    assert "is linked 4 times (2 in this file): " in inside.message  # 2 more in other files
     across = curriculum[("duplicate-url", "getting-started.md", 59)]
     assert across.severity == Severity.INFO
     assert set(across.related) == {("curriculum/00-prerequisites.md", 191),

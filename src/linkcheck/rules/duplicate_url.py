@@ -63,7 +63,9 @@ def _finding(links: list[Link], settings: Settings, across: Severity) -> Finding
     others = [(link.file, link.line) for link in links if link is not anchor]
     spelled = {link.url for link in links}
     same = "the same resource" if len(spelled) > 1 else "the same URL"
-    scope = "in this file" if repeat else "across files"
+    # "4 times (2 in this file)": the other places may be in other files too
+    scope = f"{sum(link.file == repeat.file for link in links)} in this file" if repeat \
+        else "across files"
     return settings.finding(
         anchor.file, anchor.line, anchor.column,
         f"{same} is linked {len(links)} times ({scope}): {anchor.url} also at {places(others)}",
