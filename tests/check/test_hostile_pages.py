@@ -67,3 +67,17 @@ def test_crafted_pages_get_their_verdicts(server):
         assert results[f"{server}{path}#missing"].status == Status.BROKEN, path
         assert results[f"{server}{path}?k=soft"].status == Status.OK, path
     assert results[f"{server}/deep#deep"].status == Status.OK
+
+
+def test_a_page_past_its_cpu_budget_leaves_a_late_fragment_unverifiable(server, monkeypatch):
+    # 150,000 ids in 2 MB cost about 0.45 s of CPU to read whole: far past a 0.05 s budget.
+    from linkcheck.check.remote import page
+
+    PAGES["/many-ids"] = b"<body>" + b"".join(b"<i id=a%d>" % i for i in range(150_000))
+    monkeypatch.setattr(page, "BUDGET", 0.05)
+    early, late = f"{server}/many-ids#a10", f"{server}/many-ids#a149999"
+    results = check([early, late])
+    assert results[early].status == Status.OK  # read before the budget ran out
+    assert results[late].status == Status.UNVERIFIABLE
+    assert results[late].reason.endswith("not in the part of the page read within its CPU "
+                                          "budget (0.05 s)")

@@ -72,15 +72,16 @@ class PageInfo:
 
 
 def parse_page(body: bytes, charset: str | None = None, anchors: bool = True, *,
-               budget: float = BUDGET,
+               budget: float | None = None,
                clock: Callable[[], float] = time.thread_time) -> PageInfo:
     """Anchors, title, first heading and shape of an HTML body (or of its first bytes).
 
     With `anchors=False` (no fragment to look up) reading stops once the title and first
     heading are known: they usually come early, and the rest of a large page costs far more
     than the request did; the shape fields then describe the part read. Reading also stops
-    once it has cost `budget` CPU seconds (a page crafted to be slow to read): the record then
-    says so, and holds what was read until then."""
+    once it has cost `budget` CPU seconds (BUDGET unless given; a page crafted to be slow to
+    read): the record then says so, and holds what was read until then."""
+    budget = BUDGET if budget is None else budget
     text = body.decode(charset or "utf-8", errors="replace")
     reader = _Reader(text, anchors)
     started = clock()

@@ -16,7 +16,7 @@ from ...models import (
     Hop,
     Status,
 )
-from .page import BUDGET as PAGE_BUDGET
+from . import page as _page
 from .page import TEXT_COUNTED as PAGE_TEXT_COUNTED
 from .page import (
     PageInfo,
@@ -130,7 +130,7 @@ def classify_fragment(page_result: CheckResult, target: str, fragment: str, repl
     if page.over_budget:  # a page crafted (or large enough) to be slow to read
         return replace(result, status=Status.UNVERIFIABLE,
                        reason=f"fragment #{anchor} not in the part of the page read within "
-                              f"its CPU budget ({PAGE_BUDGET:g} s)")
+                              f"its CPU budget ({_page.BUDGET:g} s)")
     if reply.truncated:
         read = (f"the {len(reply.body)} bytes read (body {reply.cut_short})" if reply.cut_short
                 else f"the first {len(reply.body)} bytes")
