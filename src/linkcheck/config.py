@@ -78,6 +78,9 @@ class CheckConfig:
     allow_private: bool = False
     accept: tuple[int, ...] = ()  # extra status codes treated as ok everywhere
     trust_env: bool = False  # use HTTP(S)_PROXY, NO_PROXY and netrc from the environment
+    # a name public DNS always resolves: "no such domain" is believed (and broken at once) only
+    # from a resolver that knows it; empty believes the resolver always
+    dns_canary: str = "example.com"
     hosts: dict[str, HostConfig] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -40,10 +40,11 @@ def web():
 CONFIG = "check: {allow_private: true, retries: 0, timeout: 1, read_timeout: 0.5}\n"
 
 
-def run(folder: Path, urls: list[str], *flags: str) -> tuple[int, dict[str, tuple[str, str]]]:
+def run(folder: Path, urls: list[str], *flags: str,
+        config: str = CONFIG) -> tuple[int, dict[str, tuple[str, str]]]:
     (folder / "doc.md").write_text("# Links\n\n" + "".join(f"- <{u}>\n" for u in urls),
                                    encoding="utf-8")
-    (folder / "linkcheck.yml").write_text(CONFIG, encoding="utf-8")
+    (folder / "linkcheck.yml").write_text(config, encoding="utf-8")
     code = main(["run", "doc.md", "--output-dir", "out", "-q", *flags])
     report = json.loads((folder / "out" / "linkcheck.json").read_text(encoding="utf-8"))
     return code, {link["url"]: (link["status"], link["reason"]) for link in report["links"]}
@@ -61,8 +62,12 @@ def test_a_404_fails_the_first_run_while_transient_failures_wait(web, tmp_path, 
     assert code == 1
 
 
-def _resolver(error: int):
-    def getaddrinfo(host, *args, **kwargs):
+def _resolver(error: int, knows: tuple[str, ...] = ("example.com",)):
+    """A stand-in system resolver: the names in `knows` resolve (to loopback; they are only
+    looked up, never connected to), every other lookup fails with `error`."""
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in knows:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
         raise socket.gaierror(error, "stand-in resolver")
 
     return getaddrinfo
@@ -90,6 +95,26 @@ def test_a_pr_whose_only_remote_links_do_not_exist_fails(tmp_path, monkeypatch):
                       "--no-cache")
     assert found["https://no-such-domain-3.org/"] == ("broken", "domain does not exist")
     assert code == 1  # not 4: the DNS answered, so the network works
+
+
+def test_a_resolver_that_knows_no_name_at_all_is_no_network(tmp_path, monkeypatch):
+    # Offline machines and sandboxes answer "no such name" for everything, example.com too:
+    # that proves nothing about the links, and none of them is broken.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(socket, "getaddrinfo", _resolver(socket.EAI_NONAME, knows=()))
+    urls = ["https://github.com/a/b", "https://docs.python.org/3/"]
+    code, found = run(tmp_path, urls, "--no-cache")
+    assert {found[u] for u in urls} == {("unverifiable", "no network")}
+    assert code == 4
+
+
+def test_an_empty_dns_canary_believes_every_no_such_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(socket, "getaddrinfo", _resolver(socket.EAI_NONAME, knows=()))
+    config = CONFIG.replace("retries: 0", 'retries: 0, dns_canary: ""')
+    code, found = run(tmp_path, ["https://no-such-domain-4.org/"], "--no-cache", config=config)
+    assert found["https://no-such-domain-4.org/"] == ("broken", "domain does not exist")
+    assert code == 1
 
 
 def test_a_failing_resolver_is_still_no_network(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import ssl
 import httpcore
 
 from .outcome import Failure, FailureKind
+from .resolver import NO_SUCH_NAME
 
 # Everything httpcore raises for a failed exchange (its exceptions share no base class).
 HTTP_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError,
@@ -19,10 +20,6 @@ class PrivateAddressError(httpcore.ConnectError):
 
 
 # getaddrinfo's answers that the DNS gave: the name does not exist, or has no address at all.
-_NO_SUCH_NAME = frozenset(
-    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
-    if code is not None
-)
 # OpenSSL's verify codes for "no issuer found for the last certificate sent": a server that
 # leaves out its intermediate certificate (browsers fetch it, or know it already).
 _ISSUER_NOT_FOUND = frozenset({2, 20, 21})
@@ -83,7 +80,7 @@ def failure_of(exc: Exception) -> Failure:
 
 def _dns_failure(chain: list[BaseException], detail: str) -> Failure:
     codes = {e.errno for e in chain if isinstance(e, socket.gaierror)}
-    if codes & _NO_SUCH_NAME:
+    if codes & NO_SUCH_NAME:
         return Failure(FailureKind.NO_SUCH_DOMAIN, detail)
     return Failure(FailureKind.DNS, detail)
 

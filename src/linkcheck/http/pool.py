@@ -13,7 +13,7 @@ from .guard import GuardedBackend
 from .origin_pool import OriginPool
 from .proxied import ProxiedBackend
 from .proxies import netrc_auth, proxy_for
-from .resolver import Resolver
+from .resolver import DNS_CANARY, Resolver
 from .target import Target
 
 
@@ -23,6 +23,7 @@ class ClientSettings:
     read_timeout: float
     allow_private: bool
     trust_env: bool = False
+    dns_canary: str = DNS_CANARY  # see Resolver: empty believes every "no such name"
 
 
 class Pool(Protocol):
@@ -48,11 +49,12 @@ class Clients:
     on_connected: Callable[[], None] | None = None  # told of every TCP connection made
     _pools: dict[str, Pool] = field(default_factory=dict)
     _ssl: ssl.SSLContext | None = None
-    _resolver: Resolver = field(default_factory=Resolver)
+    _resolver: Resolver | None = None
     _timeouts: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.settings
+        self._resolver = Resolver(canary=s.dns_canary)
         # httpx's Timeout(read, connect=connect): writes and the wait for a connection get the
         # read timeout. One dict for every request: httpcore only reads it.
         self._timeouts = {"connect": s.connect_timeout, "read": s.read_timeout,

@@ -132,7 +132,7 @@ class _RemoteRun:
         self.hosts = Hosts(check, config.source, clock, sleep, trusted=config.trusted)
         self.clients = Clients(
             ClientSettings(check.connect_timeout, check.read_timeout, check.allow_private,
-                           check.trust_env),
+                           check.trust_env, check.dns_canary),
             pool_factory,
             on_connected=lambda: self.watch.connected(),
         )
