@@ -31,6 +31,7 @@ class CountingServer:
 
     def __init__(self) -> None:
         self.connections: Counter[str] = Counter()
+        self.closed: Counter[str] = Counter()  # connections the client has closed, by path
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._ready = threading.Event()
@@ -63,7 +64,7 @@ class CountingServer:
         self.loop.run_forever()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        first = True
+        first, path = True, ""
         try:
             while True:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
@@ -79,7 +80,9 @@ class CountingServer:
                     await asyncio.sleep(10)
                 writer.write(self._answer(path))
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
+        except asyncio.IncompleteReadError:  # the client closed the connection
+            self.closed[path] += 1
+        except (ConnectionError, TimeoutError):
             pass
         finally:
             writer.close()
@@ -134,3 +137,27 @@ def test_a_stalled_rest_costs_at_most_the_drain_time_and_keeps_the_answer(server
     assert time.monotonic() - started < DRAIN_SECONDS + 2.0
     assert isinstance(reply, Reply) and reply.status_code == 200
     assert reply.truncated and reply.body == PAGES["/short-rest"][:PREFIX]
+
+
+def test_an_origin_released_closes_its_idle_connections_and_takes_none_back(server):
+    url = f"http://127.0.0.1:{server.port}/short-rest"
+    origin = f"http://127.0.0.1:{server.port}"
+
+    async def scenario() -> tuple[int, int]:
+        clients = Clients(ClientSettings(5.0, 5.0, allow_private=True))
+        try:
+            await fetch(clients, RequestSpec("GET", url, {}, PREFIX, 10.0), CookieJar())
+            kept = server.connections["/short-rest"]
+            await clients.release(origin)  # the connection was idle in the pool: closed now
+            for _ in range(200):  # the server sees the close within a moment (bounded)
+                if server.closed["/short-rest"]:
+                    break
+                await asyncio.sleep(0.01)
+            await fetch(clients, RequestSpec("GET", url, {}, PREFIX, 10.0), CookieJar())
+            return kept, server.closed["/short-rest"]
+        finally:
+            await clients.aclose()
+
+    kept, closed = asyncio.run(scenario())
+    assert (kept, closed) == (1, 1)
+    assert server.connections["/short-rest"] == 2  # a new pool for the later request

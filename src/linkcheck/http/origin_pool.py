@@ -28,6 +28,7 @@ class OriginPool:
         self._backend = backend
         self._forward = forward  # a forward proxy that gets each request in absolute form
         self._idle: list[httpcore.AsyncHTTP11Connection] = []
+        self.closed = False  # once closed, a connection handed back is closed, not kept
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         if self._forward is not None:
@@ -39,7 +40,7 @@ class OriginPool:
             await connection.aclose()
             raise
         return httpcore.Response(response.status, headers=response.headers,
-                                 content=_Released(response, connection, self._idle),
+                                 content=_Released(response, connection, self),
                                  extensions=response.extensions)
 
     async def _idle_connection(self) -> httpcore.AsyncHTTP11Connection | None:
@@ -61,17 +62,25 @@ class OriginPool:
                                               keepalive_expiry=KEEPALIVE_EXPIRY)
 
     async def aclose(self) -> None:
+        self.closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.aclose()
+
+    def keep(self, connection: httpcore.AsyncHTTP11Connection) -> bool:
+        """Take back an idle connection for reuse; False when this pool is closed."""
+        if self.closed:
+            return False
+        self._idle.append(connection)
+        return True
 
 
 class _Released:
     """A response body that hands its connection back to the pool once closed."""
 
     def __init__(self, response: httpcore.Response, connection: httpcore.AsyncHTTP11Connection,
-                 idle: list[httpcore.AsyncHTTP11Connection]) -> None:
-        self._response, self._connection, self._idle = response, connection, idle
+                 pool: OriginPool) -> None:
+        self._response, self._connection, self._pool = response, connection, pool
 
     def __aiter__(self):
         return self._response.aiter_stream()
@@ -80,7 +89,5 @@ class _Released:
         try:
             await self._response.aclose()
         finally:
-            if self._connection.is_idle():
-                self._idle.append(self._connection)
-            else:
+            if not (self._connection.is_idle() and self._pool.keep(self._connection)):
                 await self._connection.aclose()

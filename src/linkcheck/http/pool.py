@@ -99,6 +99,12 @@ class Clients:
             return OriginPool(self._ssl, backend, forward=None if tunnel else proxy)
         return OriginPool(self._ssl, guard)
 
+    async def release(self, origin: str) -> None:
+        """Close the idle connections kept for an origin that will get no more requests (each
+        TLS connection holds a 256 KiB buffer); a later request there opens a new pool."""
+        if self.pool_factory is None and (pool := self._pools.pop(origin, None)) is not None:
+            await pool.aclose()
+
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
         for pool in dict.fromkeys(pools):  # a stand-in may serve every origin: close it once

@@ -140,6 +140,7 @@ class _RemoteRun:
         self.sender = HostSender(self.hosts, self.clients, self.policy, clock, sleep, rand)
         self.gates = OriginGates(frozenset(), self._probe_origin)
         self.results: dict[str, CheckResult] = {}
+        self._pages_left: Counter[str | None] = Counter()  # per origin: pages not yet checked
         self.counts: Counter[Status] = Counter()  # of the counted URLs
         self.started = clock()
         self.sites = sites_for(config)
@@ -164,8 +165,10 @@ class _RemoteRun:
                        if all(t in self.extras for t, _ in targets)}
         links = frozenset(filter(None, (origin_of(p) for p in pages if p not in extra_pages)))
         self.gates = OriginGates(links, self._probe_origin)
-        tasks = {asyncio.create_task(self.check_extra(page, pages[page]) if page in extra_pages
-                                     else self.check_page(page, pages[page])): pages[page]
+        self._pages_left = Counter(origin_of(page) for page in pages)
+        tasks = {asyncio.create_task(self._then_release(page, self.check_extra(page, pages[page])
+                                     if page in extra_pages
+                                     else self.check_page(page, pages[page]))): pages[page]
                  for page in self.hosts.longest_waits_first(pages)}
         if tasks:
             await self._until_done_down_or_deadline(set(tasks))
@@ -180,6 +183,14 @@ class _RemoteRun:
             raise errors[0]  # the checker's own bug: an internal error, never a verdict
         self._emit(finished=True)
         return self.results
+
+    async def _then_release(self, page: str, work: Awaitable[None]) -> None:
+        """Check a page; after the last page of its origin, close the origin's connections."""
+        await work
+        origin = origin_of(page)
+        self._pages_left[origin] -= 1
+        if origin is not None and self._pages_left[origin] == 0:
+            await self.clients.release(origin)
 
     async def _until_done_down_or_deadline(self, tasks: set[asyncio.Task]) -> None:
         """Wait for every page; stop early when the network is found down or the deadline
