@@ -17,6 +17,8 @@ import threading
 import time
 from collections import Counter
 
+from loopback import AsyncLoopback
+
 HOSTS = {
     "hang": "127.0.0.51",
     "tarpit": "127.0.0.52",
@@ -31,16 +33,16 @@ TARPIT_RETRY_AFTER = 30  # under check.max_retry_after: waited for, not reported
 PAGE = b"<!doctype html><html><head><title>Page</title></head><body><h1>Page</h1></body></html>"
 
 
-class HostWeb:
+class HostWeb(AsyncLoopback):
+    addresses = tuple(a for name, a in HOSTS.items() if name != "refused")
+
     def __init__(self, retry_after: int = TARPIT_RETRY_AFTER) -> None:
+        super().__init__()
         self.retry_after = retry_after  # what the tarpit asks for
         self.connections: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.tls_hellos: Counter[str] = Counter()
         self.order: list[str] = []  # the address of each request, in the order they came
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def url(self, behaviour: str, path: str, scheme: str = "http") -> str:
         return f"{scheme}://{HOSTS[behaviour]}:{self.port}{path}"
@@ -48,32 +50,10 @@ class HostWeb:
     def urls(self, behaviour: str, count: int, scheme: str = "http") -> list[str]:
         return [self.url(behaviour, f"/page/{i}", scheme) for i in range(count)]
 
-    def start(self) -> HostWeb:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(5)
-        return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
     def reset(self) -> None:
         for counter in (self.connections, self.requests, self.tls_hellos):
             counter.clear()
         self.order.clear()
-
-    async def _listen(self) -> None:
-        addresses = [a for name, a in HOSTS.items() if name != "refused"]
-        first = await asyncio.start_server(self._serve, addresses[0], 0)
-        self.port = first.sockets[0].getsockname()[1]
-        for address in addresses[1:]:
-            await asyncio.start_server(self._serve, address, self.port)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         address = writer.get_extra_info("sockname")[0]

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from loopback import AsyncLoopback
+
 HOSTS = ("127.0.0.1", "127.0.0.2")
 STALL_LIMIT = 10.0  # seconds a stalled answer waits before giving up on its own
 
@@ -85,45 +87,22 @@ def raw(data: bytes) -> Route:
     return route
 
 
-class ReaderWeb:
+class ReaderWeb(AsyncLoopback):
     """The server, on HOSTS[0] and HOSTS[1] with one port; `url(path)` on the first host."""
 
+    addresses = HOSTS
+
     def __init__(self, routes: dict[str, Route]) -> None:
+        super().__init__()
         self.routes = routes
         self.requests: list[Request] = []
         self.hits: Counter[str] = Counter()  # per path (percent-encoded, without query)
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._servers: list[asyncio.Server] = []
 
     def url(self, path: str, host: int = 1) -> str:
         return f"http://{HOSTS[host - 1]}:{self.port}{path}"
 
     def methods(self, path: str) -> list[str]:
         return [r.method for r in self.requests if urlsplit(r.target).path == path]
-
-    def start(self) -> ReaderWeb:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(5)
-        return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            for server in self._servers:
-                server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    async def _listen(self) -> None:
-        first = await asyncio.start_server(self._serve, HOSTS[0], 0)
-        self.port = first.sockets[0].getsockname()[1]
-        self._servers = [first, await asyncio.start_server(self._serve, HOSTS[1], self.port)]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

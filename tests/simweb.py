@@ -15,12 +15,13 @@ import gzip
 import random
 import socket
 import struct
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from loopback import AsyncLoopback
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 CROWD_LIMIT = 2  # requests in flight on one host before /crowded answers 429
@@ -62,10 +63,13 @@ def html(title: str, body: str = "") -> bytes:
     return page.encode()
 
 
-class SimWeb:
+class SimWeb(AsyncLoopback):
     """The server and its state. Start with `start()`, stop with `stop()`."""
 
+    addresses = HOSTS
+
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Seen] = []
         self.counts: Counter[str] = Counter()  # per path+query: stateful behaviours
         self.in_flight: Counter[str] = Counter()
@@ -74,11 +78,7 @@ class SimWeb:
         self.max_path_in_flight: dict[str, int] = defaultdict(int)  # (the global limit)
         self.bytes_sent: Counter[str] = Counter()
         self.connections: Counter[str] = Counter()  # per host: keep-alive reuse shows here
-        self.port = 0
         self.closed_port = _free_port()  # nothing listens there: connections are refused
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._servers: list[asyncio.Server] = []
         self._routes: dict[str, Callable[[Seen], Answer | str]] = _routes(self)
 
     def url(self, path: str, host: int = 1) -> str:
@@ -86,30 +86,6 @@ class SimWeb:
 
     def seen(self, path_prefix: str) -> list[Seen]:
         return [r for r in self.requests if r.path.startswith(path_prefix)]
-
-    def start(self) -> SimWeb:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(5)
-        return self
-
-    def stop(self) -> None:
-        async def close() -> None:
-            for server in self._servers:
-                server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    async def _listen(self) -> None:
-        first = await asyncio.start_server(self._serve, HOSTS[0], 0)
-        self.port = first.sockets[0].getsockname()[1]
-        self._servers = [first] + [
-            await asyncio.start_server(self._serve, host, self.port) for host in HOSTS[1:]
-        ]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-import threading
 from urllib.parse import urlsplit
 
 import pytest
+from loopback import AsyncLoopback
 from readerweb import ReaderWeb, answer, head, page, serve_tls
 
 from linkcheck.check.remote.checker import check_remote
@@ -22,31 +22,15 @@ from linkcheck.config import CheckConfig, Config
 from linkcheck.models import Status
 
 
-class Proxy:
+class Proxy(AsyncLoopback):
     """A forward proxy for http:// URLs on loopback; resets the first `resets` connections."""
 
     def __init__(self, resets: int = 0) -> None:
+        super().__init__()
         self.resets = resets
         self.connections = 0
         self.asked: list[str] = []
         self.heads: list[bytes] = []  # each request's head as sent to the proxy
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-
-    def start(self) -> Proxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(5)
-        return self
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
