@@ -226,3 +226,12 @@ def test_no_network_links_get_no_annotation_or_sarif_result():
     assert [a.line for a in github.annotations(run)] == [2]
     sarif_results = json.loads(sarif.render(run))["runs"][0]["results"]
     assert len(sarif_results) == 1 and "login required" in sarif_results[0]["message"]["text"]
+
+
+def test_a_file_without_links_gets_a_sentence_not_an_empty_table():
+    text = markdown.render(RunResult((Document("docs/empty.md", ()),), {}))
+    assert "0 links in 1 file (0 distinct remote URLs)." in text
+    assert "## Totals\n\nNo links and no findings.\n" in text
+    assert "|  |" not in text, "no table without a column"
+    two = markdown.render(run_of([link("a.md"), link("b.md", file="docs/b.md")], {}))
+    assert "2 links in 2 files" in two

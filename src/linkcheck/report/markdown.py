@@ -18,6 +18,7 @@ from ..models import Change, Changes, RunResult, Severity, Status
 from ..rules import find_rule
 from .cells import ZWJ, code_cell, escape_cell  # noqa: F401 (the cell helpers' home is cells)
 from .problems import Problem, ProblemKind, problems
+from .terminal import counted as plural  # `1 file`, `2 files`
 
 _LABELS = {
     Status.BROKEN: "broken",
@@ -71,7 +72,8 @@ def _verdict(run: RunResult, found: list[Problem], strict: bool) -> str:
 
 def _scope_line(run: RunResult) -> str:
     remote = len({link.resolved_url for link in run.links if link.is_remote})
-    line = f"{len(run.links)} links in {len(run.documents)} files ({remote} distinct remote URLs)."
+    line = (f"{plural(len(run.links), 'link')} in {plural(len(run.documents), 'file')} "
+            f"({remote} distinct remote URLs).")
     if run.offline:
         line += " Remote links were not checked (offline run)."
     if run.scope is not None:
@@ -105,6 +107,8 @@ def _totals(run: RunResult) -> list[str]:
             by_severity[str(finding.severity)] += 1
         detail = ", ".join(f"{n} {s}" for s, n in by_severity.items())
         counted.append(("findings", f"{len(findings)} ({detail})"))
+    if not counted:  # a table needs a column
+        return ["", "## Totals", "", "No links and no findings."]
     head = " | ".join(name for name, _ in counted)
     lines = ["", "## Totals", "", f"| {head} |", "| " + " | ".join("---:" for _ in counted) + " |",
              "| " + " | ".join(str(n) for _, n in counted) + " |"]
