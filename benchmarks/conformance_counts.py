@@ -3,10 +3,10 @@
     python benchmarks/conformance_counts.py            # the code on sys.path (this checkout)
     PYTHONPATH=OLD/src python benchmarks/conformance_counts.py   # an older linkcheck, same data
 
-The tests (tests/extract/test_conformance_spec.py, tests/test_conformance_peers.py) assert that
-every expectation holds; this script prints how many do, so a change can be described as
-"N of M before, M of M after". It reads the expectations from those test modules and runs
-offline in temporary folders; nothing asserts and nothing touches the network.
+The tests (tests/extract/test_conformance_spec.py, tests/check/test_conformance_peers.py)
+assert that every expectation holds; this script prints how many do, so a change can be
+described as "N of M before, M of M after". It reads the expectations from those test modules
+and runs offline in temporary folders; nothing asserts and nothing touches the network.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path[:0] = [str(TESTS), str(TESTS / "extract")]
+sys.path[:0] = [str(TESTS), str(TESTS / "extract"), str(TESTS / "check")]
 
 import test_conformance_peers as peers  # noqa: E402
 import test_conformance_spec as spec  # noqa: E402

@@ -19,7 +19,7 @@ import pytest
 from linkcheck import cli
 from linkcheck.extract.slug import Slugger
 
-PEERS = Path(__file__).parent / "conformance" / "peers"
+PEERS = Path(__file__).parents[1] / "conformance" / "peers"
 
 # -- markdown-link-check: test/markdown-link-check.test.js ('check hash links', 'should check
 # section links to headers in section-links.md', '... in file.md', '... in local-file.md' with
