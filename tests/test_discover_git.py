@@ -4,21 +4,15 @@ linkcheck's own state directory ignoring itself."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from gitrepo import git
 
 from linkcheck import cli
 from linkcheck.discover import discover
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True,
-                          timeout=30)
-    return done.stdout
 
 
 def write(path: Path, text: str) -> None:

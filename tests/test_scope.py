@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
+from gitrepo import git
 
 from linkcheck.config import ConfigError
 from linkcheck.models import Link, LinkKind
 from linkcheck.scope import changed_since, parse_diff
-
-GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid",
-                "-c", "commit.gpgsign=false"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *GIT_IDENTITY, *args], cwd=cwd, capture_output=True, text=True,
-                          check=True, timeout=30)
-    return done.stdout
 
 
 @pytest.fixture

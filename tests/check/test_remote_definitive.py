@@ -13,8 +13,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from gitrepo import git
 from readerweb import Exchange, ReaderWeb, answer, page
-from test_scope import git
 
 from linkcheck.cli import main
 

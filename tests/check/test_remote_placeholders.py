@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from gitrepo import git
 from httpx_pool import httpx_pools
 from readerweb import ReaderWeb, answer, page
-from test_scope import git
 
 from linkcheck import pipeline
 from linkcheck.cli import main
