@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"linkcheck: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("linkcheck: interrupted", file=sys.stderr)
+        # on a terminal the line holds the echo of Ctrl-C ("^C"): the message replaces it
+        start = "\r\x1b[K" if _is_terminal(sys.stderr) else ""
+        print(f"{start}linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `linkcheck extract | head`: the reader has all it wants
         _silence_stdout()
@@ -301,6 +303,10 @@ def _colour(stream: TextIO) -> bool:
     """Colours on a terminal only, and never with NO_COLOR set (https://no-color.org)."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
+    return _is_terminal(stream)
+
+
+def _is_terminal(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import signal
@@ -225,6 +226,22 @@ def test_ctrl_c_prints_one_clean_line_and_exits_130(project):
         server.server_close()
     assert process.returncode == cli.EXIT_INTERRUPTED
     assert err == "linkcheck: interrupted\n" and out == ""
+
+
+def test_on_a_terminal_the_interrupt_line_replaces_the_echo_of_ctrl_c(project, monkeypatch):
+    # no progress line to clear (extraction, fix): the terminal's "^C" is still on the line
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    write(project, "a.md", "# A\n")
+    monkeypatch.setattr(cli, "extract_file", interrupted)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert cli.main(["extract", "docs/"]) == cli.EXIT_INTERRUPTED
+    assert sys.stderr.getvalue() == "\r\x1b[Klinkcheck: interrupted\n"
 
 
 # --- fix --check ---------------------------------------------------------------------------
