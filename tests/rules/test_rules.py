@@ -248,6 +248,8 @@ def test_curriculum_details(curriculum):
     assert inside.severity == Severity.WARNING
     assert ("curriculum/00-prerequisites.md", 43) in inside.related
     assert "is linked 4 times (2 in this file): " in inside.message  # 2 more in other files
+    alone = curriculum[("duplicate-url", "getting-started.md", 131)]
+    assert "is linked 2 times (in this file): " in alone.message
     across = curriculum[("duplicate-url", "getting-started.md", 59)]
     assert across.severity == Severity.INFO
     assert set(across.related) == {("curriculum/00-prerequisites.md", 191),

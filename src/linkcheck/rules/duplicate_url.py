@@ -63,9 +63,10 @@ def _finding(links: list[Link], settings: Settings, across: Severity) -> Finding
     others = [(link.file, link.line) for link in links if link is not anchor]
     spelled = {link.url for link in links}
     same = "the same resource" if len(spelled) > 1 else "the same URL"
-    # "4 times (2 in this file)": the other places may be in other files too
-    scope = f"{sum(link.file == repeat.file for link in links)} in this file" if repeat \
-        else "across files"
+    scope = "across files"
+    if repeat:  # "4 times (2 in this file)" when the other places are in other files too
+        here = sum(link.file == repeat.file for link in links)
+        scope = "in this file" if here == len(links) else f"{here} in this file"
     return settings.finding(
         anchor.file, anchor.line, anchor.column,
         f"{same} is linked {len(links)} times ({scope}): {anchor.url} also at {places(others)}",
