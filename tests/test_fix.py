@@ -67,6 +67,20 @@ def test_a_symlinked_file_is_fixed_through_its_link(workdir):
     assert target.read_text(encoding="utf-8") == "[the guide](https://x.test/guide?page=2#top)\n"
 
 
+def test_a_file_that_is_not_utf8_is_left_as_it_is_and_named(workdir, capsys):
+    # the run lists its fixable findings; fix must say why it does not touch them
+    latin1 = ("# Caf\u00e9\n\nSee https://bare.test/page\n").encode("latin-1")
+    utf16 = b"\xff\xfe" + "See https://bare.test/page\n".encode("utf-16-le")
+    (workdir / "latin1.md").write_bytes(latin1)
+    (workdir / "utf16.md").write_bytes(utf16)
+    assert cli.main(["fix", "--offline", "latin1.md", "utf16.md"]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "linkcheck: latin1.md: not UTF-8, so not fixed (save it as UTF-8 first)" in err
+    assert "linkcheck: utf16.md: not UTF-8, so not fixed (save it as UTF-8 first)" in err
+    assert (workdir / "latin1.md").read_bytes() == latin1
+    assert (workdir / "utf16.md").read_bytes() == utf16
+
+
 def test_dry_run_prints_a_minimal_diff_and_writes_nothing(workdir, capsys):
     page = workdir / "page.md"
     page.write_text(f"# T\n\n[Guide]({TRACKED})\n\nLast line", encoding="utf-8")

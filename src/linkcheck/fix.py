@@ -101,7 +101,9 @@ def fix_documents(
     sources = {d.file: s for d in documents if (s := Source.read(d.file)) is not None}
     originals = dict(sources)
     applied: dict[str, list[Edit]] = {}
-    notes: list[str] = []
+    # written back only as the UTF-8 it was read as; an unreadable file is extraction's to name
+    notes = [f"{d.file}: not UTF-8, so not fixed (save it as UTF-8 first)"
+             for d in documents if d.file not in sources and os.path.isfile(d.file)]
     for _ in range(MAX_PASSES):
         docs = tuple(extract_text(sources[f].body, f) for f in (d.file for d in documents)
                      if f in sources)
