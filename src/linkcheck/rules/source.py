@@ -8,6 +8,7 @@ original bytes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -78,14 +79,8 @@ class Source:
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column), both 1-based, of an offset."""
-        low, high = 0, len(self.starts) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle - 1
-        return low + 1, offset - self.starts[low] + 1
+        index = max(bisect_right(self.starts, offset) - 1, 0)
+        return index + 1, offset - self.starts[index] + 1
 
     @cached_property
     def code_lines(self) -> frozenset[int]:
