@@ -17,15 +17,9 @@ from dataclasses import dataclass
 from ..models import Change, Changes, RunResult, Severity, Status
 from ..rules import find_rule
 from .cells import ZWJ, code_cell, escape_cell  # noqa: F401 (the cell helpers' home is cells)
-from .problems import Problem, ProblemKind, problems
+from .problems import LINK_LABELS, Problem, ProblemKind, problems
 from .terminal import counted as plural  # `1 file`, `2 files`
 
-_LABELS = {
-    Status.BROKEN: "broken",
-    Status.NEW_FAILURE: "new failure",
-    Status.REDIRECTED: "moved",
-    Status.UNVERIFIABLE: "unverifiable",
-}
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _SECTION_LIMIT = 80
 _HEADER = ["| Line | Problem | Change | Section | Link | Detail |",
@@ -173,7 +167,7 @@ def _row(problem: Problem, markers: dict[tuple[str, str], str], strict: bool,
     section = sections.get((problem.file, problem.line or 0), "")
     link, detail, change = "", escape_cell(problem.message), ""
     if problem.link is not None and problem.result is not None:
-        what = _LABELS[problem.result.status]
+        what = LINK_LABELS[problem.result.status]
         section, link = problem.link.section, code_cell(problem.link.url)
         detail = _link_detail(problem)
         change = markers.get((problem.file, problem.link.resolved_url), "")
@@ -236,7 +230,7 @@ def _fixed(changes: Changes | None) -> list[str]:
 
 def _label(status: str) -> str:
     known = Status._value2member_map_.get(status)
-    return _LABELS.get(known, escape_cell(status)) if known else escape_cell(status)
+    return LINK_LABELS.get(known, escape_cell(status)) if known else escape_cell(status)
 
 
 def _quiet_files(run: RunResult, found: list[Problem]) -> list[str]:

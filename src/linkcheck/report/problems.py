@@ -25,6 +25,13 @@ LINK_PROBLEMS = {
     Status.REDIRECTED: Severity.WARNING,
     Status.UNVERIFIABLE: Severity.INFO,
 }
+# What the terminal and the markdown report call each of them
+LINK_LABELS = {
+    Status.BROKEN: "broken",
+    Status.NEW_FAILURE: "new failure",
+    Status.REDIRECTED: "moved",
+    Status.UNVERIFIABLE: "unverifiable",
+}
 
 
 class ProblemKind(StrEnum):
@@ -100,15 +107,21 @@ def _link_problems(run: RunResult) -> list[Problem]:
         result = run.result_for(link)
         if result.status not in LINK_PROBLEMS or said_once(result):
             continue
-        message = f"{link.url}: {result.reason}"
-        if result.status == Status.REDIRECTED and result.final_url:
-            message += f"; use {result.final_url}"
-        if result.suggestion:
-            message += f"; archived copy: {result.suggestion}"
+        message = f"{link.url}: {link_reason(result)}"
         found.append(Problem(ProblemKind.LINK, LINK_PROBLEMS[result.status], link.file,
                              link.line, link.column, message, link.resolved_url,
                              link=link, result=result))
     return found
+
+
+def link_reason(result: CheckResult) -> str:
+    """The verdict's reason, with where a moved link went and an archived copy when known."""
+    reason = result.reason
+    if result.status == Status.REDIRECTED and result.final_url:
+        reason += f"; use {result.final_url}"
+    if result.suggestion:
+        reason += f"; archived copy: {result.suggestion}"
+    return reason
 
 
 def _finding_problems(run: RunResult) -> list[Problem]:

@@ -13,19 +13,13 @@ from collections import Counter
 
 from ..models import RunResult, Severity, Status
 from . import text
-from .problems import Problem, ProblemKind
+from .problems import LINK_LABELS, Problem, ProblemKind, link_reason
 from .text import cap, visible
 
 LIST_LIMIT = 100  # problem lines shown before "... and N more"
 _URL_LIMIT = 200
 _REASON_LIMIT = 160
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}  # red, yellow, cyan
-_LABELS = {
-    Status.BROKEN: "broken",
-    Status.NEW_FAILURE: "new failure",
-    Status.REDIRECTED: "moved",
-    Status.UNVERIFIABLE: "unverifiable",
-}
 _SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
@@ -52,23 +46,12 @@ def problem_line(problem: Problem, colour: bool = False) -> str:
         detail = one_line(problem.message, _REASON_LIMIT)
     else:
         assert problem.link is not None and problem.result is not None
-        what = _LABELS[problem.result.status]
+        what = LINK_LABELS[problem.result.status]
         detail = (f"{one_line(problem.link.url, _URL_LIMIT)} "
-                  f"({one_line(_reason(problem), _REASON_LIMIT)})")
+                  f"({one_line(link_reason(problem.result), _REASON_LIMIT)})")
     if colour:
         what = f"\x1b[{_COLOURS[problem.severity]}m{what}\x1b[0m"
     return f"{where}: {what} {detail}"
-
-
-def _reason(problem: Problem) -> str:
-    result = problem.result
-    assert result is not None
-    reason = result.reason
-    if result.status is Status.REDIRECTED and result.final_url:
-        reason += f"; use {result.final_url}"
-    if result.suggestion:
-        reason += f"; archived copy: {result.suggestion}"
-    return reason
 
 
 def problem_lines(problems: list[Problem], colour: bool = False,
