@@ -3,6 +3,7 @@ linkcheck's own state directory ignoring itself."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def test_outside_a_checkout_hidden_files_are_skipped(tmp_path, monkeypatch):
     write(tmp_path / "docs" / "a.md", "# A\n")
     write(tmp_path / "docs" / ".draft" / "b.md", "# B\n")
     assert discover(["docs"]) == ["docs/a.md"]
+
+
+def test_a_glob_skips_pipes_and_directories_as_a_directory_search_does(tmp_path, monkeypatch):
+    # reading a named pipe nobody writes to waits forever: the run would never end
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "docs" / "a.md", "# A\n")
+    os.mkfifo(tmp_path / "docs" / "pipe.md")
+    (tmp_path / "docs" / "folder.md").mkdir()
+    (tmp_path / "docs" / "gone.md").symlink_to("nowhere.md")  # kept: extraction names it
+    assert discover(["docs/*.md"]) == ["docs/a.md", "docs/gone.md"]
+    assert discover(["docs"]) == ["docs/a.md", "docs/gone.md"]
 
 
 def test_the_output_directory_is_never_read(tmp_path, monkeypatch, capsys):

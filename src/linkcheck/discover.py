@@ -49,8 +49,10 @@ def _expand(raw: str, skip: str | None) -> set[str]:
     for candidate in candidates:
         if candidate.is_dir():
             files.update(_search(candidate, skip))
-        elif not (glob.has_magic(raw) and _inside(candidate, skip)):
-            files.add(_posix(candidate))
+        elif not glob.has_magic(raw):
+            files.add(_posix(candidate))  # named: read as given (`<(...)` is a pipe)
+        elif _readable_kind(candidate) and not _inside(candidate, skip):
+            files.add(_posix(candidate))  # matched: as a directory search, no pipe or device
     return files
 
 
