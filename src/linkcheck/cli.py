@@ -36,7 +36,7 @@ from .report.changes import compare, load_baseline
 from .report.output import OutputError
 from .report.problems import problems
 from .report.terminal import LIST_LIMIT, problem_lines, summary_lines
-from .report.text import json_visible, one_line, visible
+from .report.text import json_visible, leading_path, one_line, visible
 
 if TYPE_CHECKING:
     from .fix import FileFix
@@ -145,8 +145,8 @@ def _extract(args: argparse.Namespace) -> int:
                 record["kind"] = str(link.kind)
                 print(json_visible(json.dumps(record, ensure_ascii=False)))
             else:
-                print(f"{one_line(link.file)}:{link.line}:{link.column}\t{link.kind}\t"
-                      f"{one_line(link.url)}")
+                print(f"{leading_path(one_line(link.file))}:{link.line}:{link.column}\t"
+                      f"{link.kind}\t{one_line(link.url)}")
     return EXIT_OK
 
 
@@ -254,8 +254,8 @@ def _append_step_summary(report: str) -> None:
 def _print_diagnostics(document: Document) -> None:
     """Input problems as `file[:line]: message` on stderr."""
     for d in document.diagnostics:
-        where = f"{d.file}:{d.line}" if d.line else d.file
-        print(one_line(f"{where}: {d.message}"), file=sys.stderr)
+        where = leading_path(one_line(d.file)) + (f":{d.line}" if d.line else "")
+        print(f"{where}: {one_line(d.message)}", file=sys.stderr)
 
 
 def _show(result: RunResult, reports: list[str], args: argparse.Namespace) -> None:

@@ -95,6 +95,26 @@ def test_curriculum_text_cannot_drive_the_terminal(project, capsys):
     assert "docs/a.md:3:1: broken ./goneU+001B[2JU+202E.md (file not found)" in out
 
 
+def test_no_output_line_starts_a_workflow_command_whatever_the_file_is_named(
+        tmp_path, monkeypatch, capsys):
+    # a CI log reads any line starting with "::" (blanks aside) as a command to the runner
+    monkeypatch.chdir(tmp_path)
+    evil = " ::error file=x::pwned.md"
+    (tmp_path / evil).write_text("# E\n\n[x](./gone.md)\n", encoding="utf-8")
+    (tmp_path / "::warning::binary.md").write_bytes(b"\x00\x01")
+    assert cli.main(["run", "--offline", "--format", "github", "."]) == cli.EXIT_BROKEN
+    run_out, run_err = capsys.readouterr()
+    assert cli.main(["extract", "."]) == cli.EXIT_OK
+    extract_out, extract_err = capsys.readouterr()
+    lines = (run_out + run_err + extract_out + extract_err).splitlines()
+    commands = [line for line in lines if line.lstrip().startswith("::")]
+    assert len(commands) == 2 and all(c.startswith(("::error file=", "::warning file="))
+                                      for c in commands), "only --format github's annotations"
+    assert f"./{evil}:3:1: broken ./gone.md (file not found)" in lines
+    assert f"./{evil}:3:1\tinline\t./gone.md" in lines
+    assert "./::warning::binary.md: binary file, skipped" in lines
+
+
 def test_colours_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     class Tty:
         def isatty(self) -> bool:

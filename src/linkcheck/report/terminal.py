@@ -36,7 +36,7 @@ def listed(problems: list[Problem]) -> list[Problem]:
 
 
 def problem_line(problem: Problem, colour: bool = False) -> str:
-    where = one_line(problem.file, _URL_LIMIT)
+    where = text.leading_path(one_line(problem.file, _URL_LIMIT))
     if problem.line:
         where += f":{problem.line}:{problem.column or 1}"
     if problem.kind is ProblemKind.INPUT:

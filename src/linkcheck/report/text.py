@@ -46,6 +46,13 @@ def one_line(value: str) -> str:
     return visible(value)
 
 
+def leading_path(path: str) -> str:
+    """A path (already `one_line`) that starts a line of output: a CI runner reads a line that
+    starts with `::` (blanks aside) as a workflow command, so such a path is written `./::...`,
+    the same file."""
+    return "./" + path if path.lstrip().startswith("::") else path
+
+
 def json_visible(text: str) -> str:
     """JSON text with the controls and direction characters that JSON leaves raw written as
     `\\uXXXX` escapes: the same data, and nothing that a terminal showing the file obeys.
