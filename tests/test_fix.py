@@ -81,6 +81,22 @@ def test_a_file_that_is_not_utf8_is_left_as_it_is_and_named(workdir, capsys):
     assert (workdir / "utf16.md").read_bytes() == utf16
 
 
+def test_a_diff_in_github_actions_carries_no_workflow_command(workdir, capsys, monkeypatch):
+    page = workdir / "page.md"
+    page.write_text("# T\n\n::error file=x::pwned\nSee https://bare.test/page\n", encoding="utf-8")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    assert cli.main(["fix", "--dry-run", "--offline", "page.md"]) == cli.EXIT_OK
+    plain = capsys.readouterr().out
+    assert " ::error file=x::pwned\n" in plain  # the context line, as any diff shows it
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert cli.main(["fix", "--dry-run", "--offline", "page.md"]) == cli.EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) >= 32 and lines[-1] == f"::{token}::"
+    assert lines[1:-1] == plain.splitlines()
+    assert token not in page.read_text(encoding="utf-8")
+
+
 def test_dry_run_prints_a_minimal_diff_and_writes_nothing(workdir, capsys):
     page = workdir / "page.md"
     page.write_text(f"# T\n\n[Guide]({TRACKED})\n\nLast line", encoding="utf-8")

@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import json
 import os
+import secrets
 import sys
 import traceback
 from collections.abc import Callable
@@ -120,8 +121,13 @@ def _fix(args: argparse.Namespace) -> int:
     dry_run = args.dry_run or args.check
     outcome = fix(config, args.paths or None, tuple(args.rule), dry_run=dry_run,
                   use_archive=args.use_archive)
-    for file_fix in outcome.files:
-        sys.stdout.write(_visible_diff(file_fix))
+    diffs = "".join(_visible_diff(file_fix) for file_fix in outcome.files)
+    if diffs and os.environ.get("GITHUB_ACTIONS") == "true":
+        # a context line is a curriculum line after a blank: one that starts with "::" would be
+        # obeyed by the runner as a workflow command; stop-commands is GitHub's own way out
+        token = secrets.token_hex(16)
+        diffs = f"::stop-commands::{token}\n{diffs}::{token}::\n"
+    sys.stdout.write(diffs)
     for note in outcome.notes:
         print(f"linkcheck: {one_line(note)}", file=sys.stderr)
     verb = "would fix" if dry_run else "fixed"
