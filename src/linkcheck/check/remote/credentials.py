@@ -9,11 +9,10 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from urllib.parse import urlsplit
 
-from ...http.target import origin_of
+from ...http.target import DEFAULT_PORTS, origin_of
 from ...models import Hop
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def may_carry_secrets(url: str, hops: Sequence[Hop]) -> bool:
@@ -34,7 +33,7 @@ def may_carry_secrets(url: str, hops: Sequence[Hop]) -> bool:
     scheme = parts.scheme.lower()
     if scheme != "https" and not _is_loopback(parts.hostname or ""):
         return False
-    return port in (None, _DEFAULT_PORTS.get(scheme)) or origin_of(url) == origin_of(chain[0])
+    return port in (None, DEFAULT_PORTS.get(scheme)) or origin_of(url) == origin_of(chain[0])
 
 
 def untrusted_headers(headers: Mapping[str, str], where: str, notes: list[str]) -> dict[str, str]:
