@@ -56,9 +56,11 @@ class Resolver:
                               f"{no_such_name.strerror} (the resolver does not know "
                               f"{self._canary} either)")
 
-    async def _addresses(self, host: str, port: int) -> list[str]:
-        async with self._threads:
-            infos = await _in_daemon_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+    async def _addresses(self, host: str, port: int, queue: bool = True) -> list[str]:
+        if queue:
+            async with self._threads:
+                return await self._addresses(host, port, queue=False)
+        infos = await _in_daemon_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
         return list(dict.fromkeys(info[4][0] for info in infos))
 
     async def _knows_canary(self) -> bool:
@@ -68,7 +70,9 @@ class Resolver:
 
     async def _ask_canary(self) -> bool:
         try:
-            return bool(await self._addresses(self._canary, 443))
+            # not queued: every "no such name" of the run waits for this answer, and the
+            # threads may all be held by lookups the resolver takes its time to fail
+            return bool(await self._addresses(self._canary, 443, queue=False))
         except OSError:
             return False
 
