@@ -235,3 +235,18 @@ def test_a_file_without_links_gets_a_sentence_not_an_empty_table():
     assert "|  |" not in text, "no table without a column"
     two = markdown.render(run_of([link("a.md"), link("b.md", file="docs/b.md")], {}))
     assert "2 links in 2 files" in two
+
+
+def test_the_changes_are_counted_at_each_place_as_the_rows_mark_them(tmp_path):
+    import dataclasses
+
+    links = [link("./gone.md", 3), link("./gone.md", 9, section="Later"), link("./new.md", 12)]
+    before = run_of(links[:2], {"./gone.md": Status.BROKEN})
+    previous = tmp_path / "linkcheck.json"
+    previous.write_text(json_report.render(before), encoding="utf-8")
+    run = run_of(links, {"./gone.md": Status.BROKEN, "./new.md": Status.BROKEN})
+    changes = compare(run, load_baseline(previous)[0])
+    text = markdown.render(dataclasses.replace(run, changes=changes))
+    assert "**Needs action: 3 broken links**" in text
+    assert "Since the last report: 1 new, 2 still broken, 0 fixed." in text
+    assert text.count("still broken (before the last report) |") == 2

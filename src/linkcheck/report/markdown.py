@@ -11,7 +11,7 @@ Every value from the curriculum or a server goes through `cells` (inert in a tab
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ..models import Change, Changes, RunResult, Severity, Status
@@ -77,8 +77,12 @@ def _scope_line(run: RunResult) -> str:
     if changes is not None and changes.baseline is None:
         line += " No previous report to compare with: every problem is new."
     elif changes is not None:
-        line += (f" Since the last report: {len(changes.new)} new, "
-                 f"{len(changes.still_broken)} still broken, {len(changes.fixed)} fixed.")
+        # a change is one target of one file: counted at each place, as the rows mark them
+        places = Counter((link.file, link.resolved_url) for link in run.links)
+        new, still = (sum(places[c.file, c.target] for c in kind)
+                      for kind in (changes.new, changes.still_broken))
+        line += (f" Since the last report: {new} new, {still} still broken, "
+                 f"{len(changes.fixed)} fixed.")
     return line
 
 
