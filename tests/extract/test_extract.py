@@ -479,11 +479,13 @@ def test_nesting_up_to_the_limit_is_read_without_a_diagnostic() -> None:
     assert (len(document.links), document.diagnostics) == (1, ())
     deeper = extract_text("> " * 100 + "[q](https://example.test/q)\n", "a.md")
     assert (len(deeper.links), [d.code for d in deeper.diagnostics]) == (0, ["too-deep"])
+    in_parts = extract_text("[a](b)\n\n" * 30 + "> " * 100 + "[q](r)\n", "a.md", chunk_lines=20)
+    assert [(d.code, d.line) for d in in_parts.diagnostics] == [("too-deep", 61)]
 
 
 def test_nesting_beyond_the_limit_is_said_not_dropped_silently() -> None:
-    document = extract_text("> " * 300 + "[q](https://example.test/q)\n", "a.md")
-    assert [d.code for d in document.diagnostics] == ["too-deep"]
+    document = extract_text("# Deep\n\n" + "> " * 300 + "[q](https://example.test/q)\n", "a.md")
+    assert [(d.code, d.line) for d in document.diagnostics] == [("too-deep", 3)]
     assert "not read" in document.diagnostics[0].message
     brackets = extract_text("[" * 3000 + "a" + "]" * 3000 + "(u)\n" + "[ok](v)\n", "a.md")
     assert [link.url for link in brackets.links][-1] == "v"  # no crash, the rest is read

@@ -3,8 +3,7 @@
 Never regex over raw markdown: the one parser (plugin.py) records on each link token where it
 starts in the inline source and its destination as written; tokens carry block-level line maps
 only, so those offsets are mapped back to (line, column) in the file by `Locator`
-(positions.py). HTML tokens are read with html.parser (html.py) and YAML front matter with
-PyYAML's safe loader (front_matter.py); neither is scanned as text.
+(positions.py). HTML is read by our linear tokenizer (html.py), front matter by PyYAML (safe).
 """
 
 from __future__ import annotations
@@ -49,9 +48,9 @@ def extract_text(text: str, file: str, chunk_lines: int = CHUNK_LINES) -> Docume
     except RecursionError:  # nesting the limit below does not bound (never seen in practice)
         message = "markdown nested too deeply to read; its links are not checked"
         return Document(file, diagnostics=(Diagnostic(file, None, message, "too-deep"),))
-    if deepest >= MAX_NESTING - 1:
+    if deepest[0] >= MAX_NESTING - 1:  # named at the first block opened that deep
         message = f"blocks nested {MAX_NESTING} levels deep: deeper content is not read"
-        walker.diagnostics.append(Diagnostic(file, None, message, "too-deep"))
+        walker.diagnostics.append(Diagnostic(file, deepest[1], message, "too-deep"))
     return walker.document(line_count=_line_count(text))
 
 
@@ -60,17 +59,17 @@ _CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_op
                          "list_item_open"})
 
 
-def _walk(walker: _Walker, tokens: list[Token], definitions: bool) -> int:
-    """Walk the tokens; the deepest level a container block was opened at."""
+def _walk(walker: _Walker, tokens: list[Token], definitions: bool) -> tuple[int, int | None]:
+    """Walk the tokens; the deepest level a container block was opened at, and its line."""
     walker.walk(tokens, definitions)
-    return max((t.level for t in tokens if t.type in _CONTAINERS), default=0)
+    return max(((t.level, t.map[0] + 1 if t.map else None) for t in tokens
+                if t.type in _CONTAINERS), default=(0, None), key=lambda deep: deep[0])
 
 
 def _walk_in_parts(walker: _Walker, lines: list[str], starts: list[int],
-                   has_definitions: bool) -> int:
-    """Definitions first (a link may use one defined further down), then each part in turn;
-    every token's line map is moved to the part's place in the file. The deepest level a
-    container block was opened at."""
+                   has_definitions: bool) -> tuple[int, int | None]:
+    """Definitions first (a link may use one defined further down), then each part in turn,
+    its line maps moved to the part's place in the file. What `_walk` says of the deepest."""
     md, env = markdown_parser(), {}
     bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
     if has_definitions:
@@ -79,10 +78,11 @@ def _walk_in_parts(walker: _Walker, lines: list[str], starts: list[int],
             normalize(state)
             block(state)  # block rules only: they record the definitions
             walker.collect_definitions(_moved(state.tokens, first))
-    deepest = 0
+    deepest: tuple[int, int | None] = (0, None)
     for first, end in bounds:
         tokens = md.parse("\n".join(lines[first:end]) + "\n", env)
-        deepest = max(deepest, _walk(walker, _moved(tokens, first), not has_definitions))
+        deepest = max(deepest, _walk(walker, _moved(tokens, first), not has_definitions),
+                      key=lambda deep: deep[0])
     return deepest
 
 
