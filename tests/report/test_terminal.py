@@ -244,7 +244,7 @@ def test_ctrl_c_prints_one_clean_line_and_exits_130(project):
         process.kill()
         server.shutdown()
         server.server_close()
-    assert process.returncode == cli.EXIT_INTERRUPTED
+    assert process.returncode == cli.EXIT_INTERRUPTED, (out, err)  # the run's own words
     assert err == "linkcheck: interrupted\n" and out == ""
 
 
