@@ -234,6 +234,9 @@ def test_ctrl_c_prints_one_clean_line_and_exits_130(project):
     process = subprocess.Popen(
         [sys.executable, "-m", "linkcheck", "run", "docs/", "--no-cache", "--private-ok"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as a terminal would: a shell without job control starts background jobs (CI runners
+        # among them) with SIGINT ignored, and Python then never turns it into KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert _Hang.seen.wait(30), "the run reached the server"
