@@ -12,6 +12,18 @@ from simweb import SimWeb
 from site_apis import SiteApis
 from statusweb import StatusWeb
 
+# What linkcheck reads from a CI runner's environment: a test sets what it needs, so a suite run
+# inside GitHub Actions (a token there would send site checks to the real API) behaves as here.
+_RUNNER_ENVIRONMENT = ("GITHUB_TOKEN", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
+                       "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_SERVER_URL",
+                       "GITHUB_WORKSPACE", "NO_COLOR")
+
+
+@pytest.fixture(autouse=True)
+def _no_runner_environment(monkeypatch):
+    for variable in _RUNNER_ENVIRONMENT:
+        monkeypatch.delenv(variable, raising=False)
+
 
 @pytest.fixture(autouse=True)
 def _every_json_report_matches_its_schema(monkeypatch):
