@@ -233,6 +233,8 @@ class RunResult:
     scope: ChangeScope | None = None  # --changed-since: only these lines were judged
     # links per status, counted once on first use (reports ask for every status, twice)
     _counts: dict[Status, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # what the reports derive from the run, computed once for all of them (`report.problems`)
+    memo: dict[str, list] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def links(self) -> list[Link]:

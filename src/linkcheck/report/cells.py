@@ -8,6 +8,7 @@ clicked, and a copied URL is the URL: no invisible character is put inside it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text import cap, one_line
 
@@ -22,6 +23,7 @@ _LINKABLE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 14)  # a report repeats its reasons, sections and rule titles often
 def escape_cell(value: str, limit: int = CELL_LIMIT) -> str:
     """Make contributor text safe and literal inside a markdown table cell; the URLs in it
     become code spans (whole, so they copy as they are)."""
@@ -48,6 +50,7 @@ def _escape_text(value: str) -> str:
     return _TO_ESCAPE.sub(lambda m: "\\" + m.group(), value).replace("@", "@" + ZWJ)
 
 
+@lru_cache(maxsize=1 << 14)
 def code_cell(value: str, limit: int = CELL_LIMIT) -> str:
     """A URL shown as code, never as a clickable link, whatever backticks or pipes it holds."""
     value = one_line(cap(value, limit)).replace("|", "%7C")  # a pipe ends the cell even in code

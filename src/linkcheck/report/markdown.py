@@ -169,7 +169,7 @@ def _row(problem: Problem, markers: dict[tuple[str, str], str], strict: bool,
     where = f"{problem.line}:{problem.column}" if problem.line and problem.column else \
         str(problem.line or "")
     section = sections.get((problem.file, problem.line or 0), "")
-    link, detail, change = "", escape_cell(problem.message), ""
+    link, detail, change = "", "", ""
     if problem.link is not None and problem.result is not None:
         what = LINK_LABELS[problem.result.status]
         section, link = problem.link.section, code_cell(problem.link.url)
@@ -184,11 +184,11 @@ def _row(problem: Problem, markers: dict[tuple[str, str], str], strict: bool,
     elif problem.finding is not None:
         finding = problem.finding
         what = f"{finding.rule_id} {code_cell(finding.rule)}"
-        link = code_cell(finding.url) if finding.url else ""
+        link, detail = code_cell(finding.url) if finding.url else "", escape_cell(problem.message)
         if finding.replacement is not None:
             detail += f" Fix: {code_cell(finding.replacement)}"
     else:
-        what = f"input: {escape_cell(problem.identity)}"
+        what, detail = f"input: {escape_cell(problem.identity)}", escape_cell(problem.message)
     what = f"**{what}**" if rank == 0 else what
     section = escape_cell(section, _SECTION_LIMIT) if section else ""
     return _Row(rank, (where,), (what, change, section, link, detail))

@@ -65,15 +65,22 @@ def said_once(result: CheckResult) -> bool:
 
 
 def sorted_links(run: RunResult) -> list[Link]:
-    return sorted(run.links, key=lambda link: (link.file, link.line, link.column, link.url))
+    """The run's links by file and position, sorted once for every report (a copy each)."""
+    if "sorted-links" not in run.memo:
+        run.memo["sorted-links"] = sorted(
+            run.links, key=lambda link: (link.file, link.line, link.column, link.url))
+    return list(run.memo["sorted-links"])
 
 
 def problems(run: RunResult) -> list[Problem]:
     """Input problems in document order, then link problems by file and position, then
-    findings in the rules' order; each problem once."""
-    findings = _finding_problems(run)
-    return [*_input_problems(run), *_without_moved_twice(_link_problems(run), findings),
-            *findings]
+    findings in the rules' order; each problem once. Made once per run (a copy each call):
+    the terminal and every report ask for them."""
+    if "problems" not in run.memo:
+        findings = _finding_problems(run)
+        run.memo["problems"] = [*_input_problems(run),
+                                *_without_moved_twice(_link_problems(run), findings), *findings]
+    return list(run.memo["problems"])
 
 
 def _without_moved_twice(links: list[Problem], findings: list[Problem]) -> list[Problem]:
