@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .check.docusaurus import DocusaurusSite
 from .check.local import check_local
@@ -82,8 +82,6 @@ def _check_remote(
     extras = [t for t in extra_targets(context)
               if t not in wanted and not _skipped_placeholder(t, config)]
     # imported here: offline runs and start-up need neither the event loop nor httpx
-    import asyncio
-
     from .check.remote.checker import check_remote
 
     def fetch(urls: list[str], extra: frozenset[str]):
@@ -103,7 +101,23 @@ def _check_remote(
         return dataclasses.replace(remote, results=found.results, notes=remote.notes + found.notes,
                                    requests_sent=remote.requests_sent + found.requests_sent)
 
-    return asyncio.run(check_and_suggest())
+    return _run_loop(check_and_suggest())
+
+
+def _run_loop(work: Coroutine[Any, Any, RemoteRun]) -> RemoteRun:
+    """`asyncio.run(work)`, its result handed over outside the main task: on the way out
+    asyncio.run puts back the SIGINT handler, and Python's signal module then formats the
+    replaced handler (which holds the main task) into a discarded error message, a task repr
+    that would spell out a finished task's result, every verdict of the run."""
+    import asyncio
+
+    outcome: list[RemoteRun] = []
+
+    async def main() -> None:
+        outcome.append(await work)
+
+    asyncio.run(main())
+    return outcome[0]
 
 
 def _outside_change(
