@@ -113,6 +113,17 @@ def test_origins():
     assert origin_of("http://[::1/") is None
 
 
+@pytest.mark.parametrize("url", [
+    "https://Example.test/a?b#c", "http://a.test:80?x", "http://a.test#f", "http://a.test",
+    "https://a.test:0443/p\\q", "http://a.test:99999/x", "http://a.test:/x", "https://1.2.3/x",
+    "http://0x7f.1/", "http://999.999.999.999/", "http://a..b/", "http://:80/", "https://a:b/",
+    "http://a.test/%zz\x01\t é", "http://a.test\\b.test/", "http://u@a.test/", "HTTP://a.test/",
+])
+def test_an_origin_read_from_its_authority_is_the_one_the_parser_gives(url):
+    target = parse_target(url)
+    assert origin_of(url) == (target.origin if target else None)
+
+
 def test_host_settings_match_keys_whatever_their_case():
     exact, suffix = HostConfig(soft_404=False), HostConfig(concurrency=1)
     hosts = {"Docs.Example.test": exact, ".Example.test": suffix}
