@@ -107,6 +107,16 @@ def test_json_keeps_the_data_and_escapes_what_a_terminal_would_obey():
     assert one_line("a\r\nb\tc\nd\x1b") == "a b c dU+001B"
 
 
+def test_json_visible_passes_ascii_text_through_as_its_full_pass_would():
+    from linkcheck.report import text as text_module
+
+    ascii_text = "".join(map(chr, range(127)))  # all but DEL
+    assert text_module._IN_JSON_TEXT.sub("?", ascii_text) == ascii_text  # the shortcut is exact
+    assert text_module.json_visible(ascii_text) is ascii_text
+    assert text_module.json_visible(ascii_text + "\x7f") == ascii_text + "\\u007f"
+    assert text_module.json_visible(ascii_text + "\u202e") == ascii_text + "\\u202e"
+
+
 def test_a_verbose_traceback_quoting_hostile_text_stays_harmless(project, monkeypatch, capsys):
     from linkcheck import pipeline
 

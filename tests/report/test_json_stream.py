@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 
 import pytest
 
@@ -65,3 +66,58 @@ def test_a_report_that_fails_midway_leaves_the_previous_one_whole(tmp_path, resu
     write_with(target, lambda out: out.write("new\n"))
     assert target.read_text(encoding="utf-8") == "new\n"
     assert [p.name for p in target.parent.iterdir()] == ["linkcheck.json"]
+
+
+KEYS = ("file", "line", "100% \"odd\" key", "hops", "score")
+NUL_STRINGS = ["", "a\u0000b", "\u0000", "\\0", "x\u0000linkcheck\u0000", "é\u2028", "%s %d"]
+
+
+def _row(rng, shapes=True):
+    """A dict of KEYS (hops: nested) as json_report makes them, or now and then another shape."""
+    scalar = rng.choice([lambda: rng.choice(NUL_STRINGS), lambda: rng.randint(-5, 10**6),
+                         lambda: rng.random(), lambda: rng.choice([True, False, None])])
+    hop = {"url": rng.choice(NUL_STRINGS), "status_code": rng.choice([301, None])}
+    item = {"file": rng.choice(NUL_STRINGS), "line": rng.randint(1, 500), KEYS[2]: scalar(),
+            "hops": rng.choice([[], [], [hop], [hop, dict(hop)], (), None, "text"]),
+            "score": rng.choice([1.5, -0.0, float("nan"), 10**30])}
+    odd = rng.random() if shapes else 1.0
+    if odd < 0.01:
+        item["score"] = rng.choice([[], {}])  # an empty container at a plain key
+    elif odd < 0.02:
+        item.pop("line")  # a key missing
+    elif odd < 0.04:
+        item["extra"] = 1  # a key more
+    elif odd < 0.06:
+        item["line"] = [1]  # a container at a plain key
+    elif odd < 0.08:
+        item["hops"] = [{"deep": [1]}]  # a nested list of dicts that are not flat
+    elif odd < 0.09:
+        item["hops"] = {"a": 1}  # a dict at the nested key
+    elif odd < 0.10:
+        item = [item]  # not a dict
+    return item
+
+
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_items_of_promised_keys_are_written_as_json_dumps_writes_them(monkeypatch, batch):
+    monkeypatch.setattr(json_text, "STREAM_BATCH", batch)
+    rng = random.Random(20261202)
+    items = [_row(rng) for _ in range(600)]
+    out = io.StringIO()
+    json_text.dump_indented(iter([("x", json_text.Streamed(iter(items), KEYS, ("hops",)))]), out)
+    assert out.getvalue() == json.dumps({"x": items}, indent=2, ensure_ascii=False)
+
+
+def test_the_promised_shape_takes_the_fast_path_and_any_other_shape_does_not():
+    rng = random.Random(7)
+    shape = json_text._Shape(KEYS, ("hops",))
+    good = tuple(_row(rng, shapes=False) for _ in range(200))
+    assert any(item["hops"] for item in good)  # nested lists among them
+    text = shape.items_text(good, "\n    ", "  ")
+    expected = json.dumps({"x": list(good)}, indent=2, ensure_ascii=False)
+    assert text is not None and expected == '{\n  "x": [\n    ' + text + "\n  ]\n}"
+    odd = [{**good[0], "score": []}, {**good[0], "extra": 1},
+           {k: v for k, v in good[0].items() if k != "line"}, {**good[0], "line": [1]},
+           {**good[0], "hops": [{"deep": [1]}]}, {**good[0], "hops": {"a": 1}}, [good[0]]]
+    for item in odd:
+        assert shape.items_text((*good[:3], item), "\n    ", "  ") is None

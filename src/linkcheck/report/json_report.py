@@ -20,6 +20,18 @@ TEXT_LIMIT = 1000
 URL_LIMIT = 8192
 
 
+# The keys of link_entry and finding_entry: the writer's fast path relies on them.
+LINK_KEYS = (
+    "file", "line", "column", "url", "resolved_url", "text", "kind", "section", "status",
+    "reason", "status_code", "final_url", "permanent", "redirects", "from_cache",
+    "first_failed_at", "failed_runs", "archived", "suggestion",
+)
+FINDING_KEYS = (
+    "rule", "rule_id", "severity", "file", "line", "column", "message", "url", "replacement",
+    "related",
+)
+
+
 def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
     return {
         "file": link.file,
@@ -122,8 +134,12 @@ def items(run: RunResult) -> Iterator[tuple[str, Any]]:
     yield "notes", list(run.notes)
     yield "changes", changes_entry(run.changes)
     yield "diagnostics", [diagnostic_entry(d) for d in diagnostics]
-    yield "links", Streamed(link_entry(link, run.result_for(link)) for link in sorted_links(run))
-    yield "findings", Streamed(finding_entry(f) for f in run.findings)
+    results = run.results
+    yield "links", Streamed(
+        (link_entry(link, results[link.resolved_url]) for link in sorted_links(run)),
+        LINK_KEYS, nested=("redirects",),
+    )
+    yield "findings", Streamed(map(finding_entry, run.findings), FINDING_KEYS, nested=("related",))
 
 
 def build(run: RunResult) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from json.encoder import (
     c_make_encoder,  # None where the C accelerator is missing
     encode_basestring,  # the ensure_ascii=False string escaper
 )
+from operator import itemgetter
 from typing import Any, TextIO
 
 # Exact types only: a subclass (an enum, an OrderedDict) takes json's own path.
@@ -39,12 +40,20 @@ def dumps_indented(value: Any, indent: int = 2) -> str:
 
 
 class Streamed:
-    """A list written a batch at a time from an iterable, so it is never held whole."""
+    """A list written a batch at a time from an iterable, so it is never held whole.
 
-    __slots__ = ("items",)
+    With `keys`, the items are dicts of these keys, each written with its keys in this order;
+    their values are scalars, but at the `nested` keys, which may also hold empty containers
+    and lists of dicts of scalars (a link's redirects). A batch of them is written faster; an
+    item of another shape only sends its batch the general way."""
 
-    def __init__(self, items: Iterable[Any]) -> None:
+    __slots__ = ("items", "keys", "nested")
+
+    def __init__(self, items: Iterable[Any], keys: tuple[str, ...] = (),
+                 nested: tuple[str, ...] = ()) -> None:
         self.items = items
+        self.keys = keys
+        self.nested = nested
 
 
 STREAM_BATCH = 500  # items rendered at once: the C encoder's speed, a bounded buffer
@@ -60,7 +69,7 @@ def dump_indented(items: Iterable[tuple[str, Any]], out: TextIO, indent: int = 2
         out.write(("{" if first else ",") + inner + encode_basestring(key) + ": ")
         first = False
         if isinstance(value, Streamed):
-            _write_streamed(value.items, out, inner, step)
+            _write_streamed(value, out, inner, step)
         else:
             pieces: list[str] = []
             _write(value, pieces, inner, step)
@@ -68,16 +77,115 @@ def dump_indented(items: Iterable[tuple[str, Any]], out: TextIO, indent: int = 2
     out.write("{}" if first else "\n}")
 
 
-def _write_streamed(items: Iterable[Any], out: TextIO, newline: str, step: str) -> None:
+def _write_streamed(streamed: Streamed, out: TextIO, newline: str, step: str) -> None:
     inner = newline + step
+    shape = _Shape.of(streamed)
     started = False
-    for batch in _batched(items):
-        pieces: list[str] = []
-        _write_list(batch, pieces, newline, step)  # "[" inner ... newline "]"
-        body = "".join(pieces)[1 + len(inner):-1 - len(newline)]
+    for batch in _batched(streamed.items):
+        body = shape.items_text(batch, inner, step) if shape else None
+        if body is None:
+            pieces: list[str] = []
+            _write_list(batch, pieces, newline, step)  # "[" inner ... newline "]"
+            body = "".join(pieces)[1 + len(inner):-1 - len(newline)]
         out.write(("," if started else "[") + inner + body)
         started = True
     out.write(newline + "]" if started else "[]")
+
+
+class _Shape:
+    """A Streamed's keys, ready to write its batches: one template of the keys per indent,
+    filled with the values' JSON text from one encoder call per batch."""
+
+    __slots__ = ("keys", "width", "values", "nested", "templates")
+
+    def __init__(self, keys: tuple[str, ...], nested: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.width = len(keys)
+        self.values = itemgetter(*keys)
+        self.nested = tuple(keys.index(key) for key in nested)
+        self.templates: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, streamed: Streamed) -> _Shape | None:
+        return cls(streamed.keys, streamed.nested) if len(streamed.keys) > 1 else None
+
+    def items_text(self, batch: tuple[Any, ...], inner: str, step: str) -> str | None:
+        """The batch as list items at `inner` (what _write_list writes between its brackets),
+        or None when an item is not a dict of these keys or holds what the shape does not.
+
+        The values are encoded as one flat list whose item separator is a NUL: the encoder
+        escapes a NUL inside a string, so splitting at each raw one gives each value's text.
+        Nested lists are taken out first and written apart, at their indent."""
+        width = self.width
+        if not all(type(item) is dict and len(item) == width for item in batch):
+            return None
+        try:
+            flat = list(itertools.chain.from_iterable(map(self.values, batch)))
+        except KeyError:
+            return None
+        apart = self._take_nested(flat, inner + step, step)
+        if apart is None or not _SCALARS.issuperset(map(type, flat)):
+            return None
+        texts = _encoder("\0")(flat)[1:-1].split("\0")
+        for place, text in apart.items():
+            texts[place] = text
+        return ("," + inner).join([self._template(inner, step)] * len(batch)) % tuple(texts)
+
+    def _take_nested(self, flat: list[Any], members: str, step: str) -> dict[int, str] | None:
+        """Replace the containers at the nested keys in `flat` by null; their JSON text by
+        place. None when one is not a list of flat dicts."""
+        texts: dict[int, str] = {}
+        lists: list[tuple[int, Any]] = []
+        for start in range(0, len(flat), self.width):
+            for index in self.nested:
+                value = flat[start + index]
+                kind = type(value)
+                if kind in _SCALARS:
+                    continue
+                if kind not in _CONTAINERS:
+                    return None
+                flat[start + index] = None
+                if not value:
+                    texts[start + index] = "{}" if kind is dict else "[]"
+                elif kind is dict or not all(map(_flat_dict, value)):
+                    return None
+                else:
+                    lists.append((start + index, value))
+        written = _flat_dict_lists([value for _, value in lists], members, step)
+        texts.update(zip((place for place, _ in lists), written, strict=True))
+        return texts
+
+    def _template(self, inner: str, step: str) -> str:
+        """A dict of these keys as a list item at `inner`, a `%s` for each value."""
+        template = self.templates.get(inner)
+        if template is None:
+            members = inner + step
+            template = self.templates[inner] = "{" + members + ("," + members).join(
+                encode_basestring(key).replace("%", "%%") + ": %s" for key in self.keys
+            ) + inner + "}"
+        return template
+
+
+def _flat_dict_lists(lists: list[list], newline: str, step: str) -> list[str]:
+    """Each list of flat dicts as `_write` writes it at `newline`, with one encoder call: the
+    lists go through it as one, a null between two (after a separator, only a list item can
+    be `null`: in a dict a key follows), and are cut apart at the nulls."""
+    inner = newline + step
+    deeper = inner + step
+    if not lists:
+        return []
+    items: list[Any] = []
+    for value in lists:
+        items.extend(value)
+        items.append(None)
+    text = _encoder("," + deeper)(items[:-1])[1:-1]
+    between = "}," + deeper + "{"
+    indented = inner + "}," + inner + "{" + deeper
+    return [
+        "[" + inner + "{" + deeper + piece[1:-1].replace(between, indented) + inner + "}"
+        + newline + "]"
+        for piece in text.split("," + deeper + "null," + deeper)
+    ]
 
 
 def _batched(items: Iterable[Any]) -> Iterator[tuple[Any, ...]]:

@@ -57,4 +57,6 @@ def json_visible(text: str) -> str:
     """JSON text with the controls and direction characters that JSON leaves raw written as
     `\\uXXXX` escapes: the same data, and nothing that a terminal showing the file obeys.
     Outside strings JSON text is ASCII, so the whole text can be passed through."""
+    if text.isascii() and "\x7f" not in text:  # DEL is the one such character in ASCII
+        return text
     return _IN_JSON_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
