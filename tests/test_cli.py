@@ -138,3 +138,24 @@ def test_summary_names_counts_and_findings(project, capsys):
     out = capsys.readouterr().out
     assert "2 links in 1 file: 1 broken, 1 unchecked (offline" in out
     assert "1 content finding: 1 warning" in out
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_command_runs_with_the_cycle_collector_paused_and_leaves_it_as_it_was(
+        monkeypatch, enabled):
+    import gc
+
+    seen = []
+
+    def command(args):
+        seen.append(gc.isenabled())
+        raise cli.ConfigError("stop here")
+
+    monkeypatch.setattr(cli, "_command", command)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert cli.main(["run", "--offline"]) == cli.EXIT_USAGE
+        assert seen == [False] and gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
