@@ -104,6 +104,25 @@ def normalise(url: str) -> str:
     slash, a final `index.html`, tracking parameters and the fragment are ignored. The path
     and the other query parameters are compared as written: sites may be case-sensitive.
     """
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:  # most URLs: read without urlsplit, to the same key
+        scheme, host, port, path = plain.groups()
+        if port is None or int(port) <= 65535:
+            host, path = _host_and_path(scheme, host.lower(), port and int(port), path or "")
+            return "web://" + host + path if host else "web:" + path  # as urlunsplit joins them
+    return _normalise_split(url)
+
+
+# http(s)://host[:port][/path][#fragment] in plain ASCII, no query: urlsplit would take the
+# scheme, the host (its case aside), the port and the path exactly as these groups do.
+_PLAIN_URL = re.compile(
+    r"(https?)://([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?"
+    r"(?:#[!-~]*)?"
+)
+
+
+def _normalise_split(url: str) -> str:
+    """`normalise` through urlsplit, for any URL."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -111,13 +130,18 @@ def normalise(url: str) -> str:
         return url
     if parts.scheme.lower() not in _DEFAULT_PORTS:
         return url  # a local path: its fragment names a different place on the page
-    host = (parts.hostname or "").lower().rstrip(".")
-    host = host.removeprefix("www.")
-    if port is not None and str(port) != _DEFAULT_PORTS[parts.scheme.lower()]:
+    scheme = parts.scheme.lower()
+    host, path = _host_and_path(scheme, (parts.hostname or "").lower(), port, parts.path)
+    return urlunsplit(("web", host, path, strip_query(parts.query), ""))
+
+
+def _host_and_path(scheme: str, hostname: str, port: int | None, path: str) -> tuple[str, str]:
+    """The key's host (`www.` and a default port off) and path (a final index file and
+    trailing slashes off)."""
+    host = hostname.rstrip(".").removeprefix("www.")
+    if port is not None and str(port) != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
-    path = parts.path
     for index in INDEX_FILES:
         if path.lower().endswith("/" + index):
             path = path[: -len(index)]
-    path = _SLASHES.sub("", path)
-    return urlunsplit(("web", host, path, strip_query(parts.query), ""))
+    return host, _SLASHES.sub("", path)
