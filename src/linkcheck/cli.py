@@ -30,7 +30,6 @@ from .arguments import (
 )
 from .config import Config, ConfigError, load_config
 from .discover import discover
-from .extract import extract_file
 from .models import Document, RunResult, Severity, Status
 from .pipeline import run
 from .progress import ProgressRenderer
@@ -159,6 +158,8 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from .extract import extract_file
+
     config = _config(args)
     for path in discover(args.paths or list(config.paths), config.exclude_paths,
                          config.output_dir):

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 DEFAULT_CONFIG_FILE = "linkcheck.yml"
 
 
@@ -282,6 +280,8 @@ def _layered(below: dict[str, Any], above: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # here: a run without a config file never loads it
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

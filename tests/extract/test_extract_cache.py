@@ -122,3 +122,25 @@ def test_the_cache_file_is_written_in_pieces_that_read_back_whole():
     out = io.StringIO()
     cache._write_entries(out, "print", entries)
     assert json.loads(out.getvalue()) == {"fingerprint": "print", "files": entries}
+
+
+def test_a_run_from_the_cache_never_imports_the_parser_and_keeps_its_fingerprint(files):
+    """In fresh interpreters: a second run, answered by the cache, loads neither markdown-it
+    nor YAML, and the fingerprint does not depend on whether they were imported."""
+    import subprocess
+    import sys
+
+    child = """if True:
+        import sys
+        from linkcheck import cli
+        from linkcheck.extract import cache
+        before = cache._fingerprint()
+        cli.main(["run", "--offline", "-q", "a.md", "b.md"])
+        print(sorted(m for m in ("markdown_it", "yaml") if m in sys.modules))
+        import markdown_it, yaml
+        print(cache._fingerprint() == before)
+    """
+    runs = [subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                           timeout=60) for _ in range(2)]
+    assert [r.stdout.split("\n")[-3:] for r in runs] == [
+        ["['markdown_it', 'yaml']", "True", ""], ["[]", "True", ""]], [r.stderr for r in runs]

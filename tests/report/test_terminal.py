@@ -261,7 +261,7 @@ def test_on_a_terminal_the_interrupt_line_replaces_the_echo_of_ctrl_c(project, m
         raise KeyboardInterrupt
 
     write(project, "a.md", "# A\n")
-    monkeypatch.setattr(cli, "extract_file", interrupted)
+    monkeypatch.setattr("linkcheck.extract.read.extract_file", interrupted)
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert cli.main(["extract", "docs/"]) == cli.EXIT_INTERRUPTED
     assert sys.stderr.getvalue() == "\r\x1b[Klinkcheck: interrupted\n"

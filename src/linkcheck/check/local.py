@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..discover import MARKDOWN_SUFFIXES
-from ..extract import extract_file
 from ..models import CheckResult, Document, Link, Status
 from ..urls import TargetKind, split_fragment, target_kind
 from .docusaurus import DocusaurusSite
@@ -17,9 +16,17 @@ from .docusaurus import DocusaurusSite
 GITHUB_ANCHOR_PREFIX = "user-content-"
 
 
+def _extract_file(path: str) -> Document:
+    """A markdown file outside the run, read for its anchors (the parser is imported here:
+    a run without such a link never loads it)."""
+    from ..extract import extract_file
+
+    return extract_file(path)
+
+
 def check_local(
     documents: Iterable[Document],
-    extract: Callable[[str], Document] = extract_file,
+    extract: Callable[[str], Document] | None = None,
     site: DocusaurusSite | None = None,
 ) -> dict[str, CheckResult]:
     """A verdict per distinct target (Link.resolved_url) of every link that is not fetched.
@@ -29,7 +36,7 @@ def check_local(
     With a Docusaurus `site`, its routes and anchors are the rules instead of GitHub's.
     """
     documents = list(documents)
-    anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract, site)
+    anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract or _extract_file, site)
     results: dict[str, CheckResult] = {}
     for document in documents:
         for link in document.links:

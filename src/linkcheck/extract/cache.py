@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -24,7 +25,6 @@ from typing import Any, TextIO
 from .. import __version__, models, urls
 from ..config import make_dir
 from ..models import Diagnostic, Document, Link, LinkKind, ReferenceDefinition
-from . import extract_bytes, extract_file
 
 CACHE_NAME = "extract-cache.json"
 MAX_ENTRIES = 5000  # files kept; the oldest entries go first
@@ -80,6 +80,20 @@ def _extract_one(path: str, entry: dict | None) -> tuple[Document, dict | None]:
     return document, ({"sha256": digest, "document": encoded} if encoded else None)
 
 
+def extract_file(path: str) -> Document:
+    """The parser's reading of a file, which imports the parser on the first file the cache
+    does not answer."""
+    from .read import extract_file as extract
+
+    return extract(path)
+
+
+def extract_bytes(data: bytes, path: str) -> Document:
+    from .read import extract_bytes as extract
+
+    return extract(data, path)
+
+
 # -- the cache file ------------------------------------------------------------------------
 
 
@@ -99,10 +113,11 @@ def _code_files() -> list[Path]:
 
 
 def _library_version(name: str, distribution: str) -> str:
-    """The installed version, read from the dist-info directory's name beside the package
-    (importlib.metadata would cost more than the whole cached extraction)."""
-    module = sys.modules.get(name)
-    where = Path(getattr(module, "__file__", None) or ".")
+    """The installed version, read from the dist-info directory's name beside the package,
+    found without importing it (a run from the cache never loads the parser; importlib.metadata
+    would cost more than the whole cached extraction)."""
+    spec = importlib.util.find_spec(name)
+    where = Path((spec.origin if spec else None) or ".")
     try:
         listing = os.listdir(where.parent.parent)
     except OSError:
@@ -111,7 +126,7 @@ def _library_version(name: str, distribution: str) -> str:
         entry for entry in listing
         if entry.lower().startswith(distribution + "-") and entry.endswith(".dist-info")
     )
-    return f" {name} {getattr(module, '__version__', '')} {where} {found}"
+    return f" {name} {where} {found}"
 
 
 def _load(cache_file: Path, fingerprint: str) -> dict[str, dict]:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BLANKS = " \t\r\n"
 _BOM = "\ufeff"
@@ -87,6 +85,8 @@ class Source:
         """1-based numbers of the lines inside fenced or indented code blocks."""
         if self.known_code_lines is not None:
             return self.known_code_lines
+        from markdown_it import MarkdownIt  # here: a run from the extraction cache never parses
+
         lines: set[int] = set()
         for token in MarkdownIt("commonmark").parse(self.body):
             if token.type in ("fence", "code_block") and token.map:
