@@ -159,3 +159,36 @@ def test_a_command_runs_with_the_cycle_collector_paused_and_leaves_it_as_it_was(
         assert seen == [False] and gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def cli_output(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.main(argv)
+    return out.getvalue()
+
+
+def test_the_command_ends_the_process_with_its_exit_code_and_all_its_output(project):
+    """`python -m linkcheck` (and the `linkcheck` script) end the process without the
+    interpreter's teardown: what was printed is flushed first."""
+    import os
+    import subprocess
+    import sys
+
+    write(project, "a.md", "".join(f"- [gone {i}](missing-{i}.md)\n" for i in range(3000)))
+    done = subprocess.run([sys.executable, "-m", "linkcheck", "run", "--offline", "curriculum/"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_BROKEN, done.stderr
+    lines = done.stdout.splitlines()
+    assert sum("missing-" in line for line in lines) == 100  # the terminal's cap, then the rest
+    assert lines[-1].endswith("reports/linkcheck.json")
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    listed = subprocess.run([sys.executable, "-m", "linkcheck", "rules"],  # printed unflushed
+                            capture_output=True, text=True, timeout=60, env=buffered)
+    assert listed.returncode == 0 and listed.stdout == cli_output(["rules"])
+    version = subprocess.run([sys.executable, "-m", "linkcheck", "--version"],
+                             capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and __version__ in version.stdout

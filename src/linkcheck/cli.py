@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .arguments import (
     EXIT_BROKEN,
@@ -55,6 +55,20 @@ __all__ = ["EXIT_BROKEN", "EXIT_INTERNAL", "EXIT_NO_NETWORK", "EXIT_OK", "EXIT_U
 # markdown and json are always written; comment: linkcheck-comment.md, the markdown report
 # fitted to a GitHub comment or issue body
 FORMATS = ("markdown", "json", "github", "sarif", "comment")
+
+
+def console() -> NoReturn:
+    """The `linkcheck` command: `main`, then the process ends at once. By then every report is
+    written and renamed and the store is closed, and the interpreter's own exit would only free
+    the run's objects and modules one by one (about 40 ms after a warm run of 10,000 links),
+    so the streams are flushed and the process exits, as mypy's command does."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away, a closed stream: said enough
+            pass
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
