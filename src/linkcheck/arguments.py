@@ -74,6 +74,8 @@ def _add_run_command(sub: argparse._SubParsersAction) -> None:
     run_p.add_argument("--timeout", type=float, help="per-request timeout in seconds")
     run_p.add_argument("--max-concurrency", type=int, help="requests in flight in all")
     run_p.add_argument("--per-host", type=int, help="requests in flight per host")
+    run_p.add_argument("--workers", type=int, metavar="N",
+                       help="processes to check remote links with (default 0: one per core)")
     run_p.add_argument(
         "--deadline",
         type=float,

@@ -206,6 +206,7 @@ def _run(args: argparse.Namespace) -> int:
             "check.timeout": args.timeout,
             "check.max_concurrency": args.max_concurrency,
             "check.per_host": args.per_host,
+            "check.workers": args.workers,
             "check.deadline": args.deadline,
             "check.allow_private": args.allow_private,
             "store.enabled": False if args.no_cache else None,

@@ -65,6 +65,9 @@ class CheckConfig:
     deadline: float | None = 1200.0
     max_concurrency: int = 128  # lychee's default; politeness is per host (per_host)
     per_host: int = 4
+    # processes the remote check is spread over (check/remote/spread.py); 0: one per CPU core
+    # available (at most 4), 1: all in the main process
+    workers: int = 0
     max_redirects: int = 20  # what browsers follow
     retries: int = 3
     max_retry_after: float = 60.0
@@ -89,6 +92,7 @@ class CheckConfig:
         positive.update({f"hosts.{name}.timeout": host.timeout
                          for name, host in self.hosts.items()})
         at_least = {"max_concurrency": (self.max_concurrency, 1), "per_host": (self.per_host, 1),
+                    "workers": (self.workers, 0),
                     "max_redirects": (self.max_redirects, 0), "retries": (self.retries, 0),
                     "max_retry_after": (self.max_retry_after, 0),
                     "max_host_wait": (self.max_host_wait, 0), "deadline": (self.deadline, 0),

@@ -6,22 +6,25 @@ import dataclasses
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .check.docusaurus import DocusaurusSite
 from .check.local import check_local
 from .config import Config
 from .discover import discover
-from .extract.cache import CACHE_NAME, extract_all
-from .history.policy import Clock, RemoteRun, check_with_history, utc_now
+from .extract.cache import CACHE_NAME, extract_all, extract_each
+from .history.policy import Clock, History, RemoteRun, check_with_history, utc_now
 from .models import ChangeScope, CheckResult, Document, RunResult, Status
 from .progress import ProgressEvent
 from .rules import build_context, extra_targets, run_rules, without_replaced_diagnostics
 from .rules.base import Context
 from .urls import PLACEHOLDER_REASON, is_placeholder
 
-if TYPE_CHECKING:  # only named in annotations; offline runs need not import it
+if TYPE_CHECKING:  # only named in annotations; offline runs need not import them
+    from .check.remote.spread import SpreadSession
     from .http.pool import PoolFactory
+
+_T = TypeVar("_T")
 
 
 def run(
@@ -37,9 +40,30 @@ def run(
     files = discover(paths or list(config.paths), config.exclude_paths, config.output_dir)
     if scope is not None:
         files = [f for f in files if scope.touches_file(f)]
+    if scope is None and pool_factory is None and not config.offline:
+        checked = _run_loop(_streamed(files, config, clock, progress))
+    else:
+        checked = _in_turn(files, config, scope, clock, pool_factory, progress)
+    documents, results, context, remote = checked
+    results.update(remote.results)
+    findings = tuple(run_rules(context.with_results(results)))
+    documents = without_replaced_diagnostics(documents, config)  # each problem reported once
+    return RunResult(
+        documents, results, findings, config.offline, remote.network_down, remote.notes,
+        requests_sent=remote.requests_sent, scope=scope,
+    )
+
+
+_Checked = tuple[tuple[Document, ...], dict[str, CheckResult], Context, RemoteRun]
+
+
+def _in_turn(files: list[str], config: Config, scope: ChangeScope | None, clock: Clock,
+             pool_factory: PoolFactory | None,
+             progress: Callable[[ProgressEvent], None] | None) -> _Checked:
+    """Every file read, then the links checked: offline, in a pull request (only changed
+    lines count, known once every file is read) and with a stand-in for the network."""
     documents = extract_all(files, _extract_cache(config))
-    site = DocusaurusSite(documents, config) if config.site == "docusaurus" else None
-    results = check_local(documents, site=site)
+    results = _local(documents, config)
     remote_targets = sorted(
         {link.resolved_url for doc in documents for link in doc.links if link.is_remote}
     )
@@ -49,13 +73,65 @@ def run(
     to_fetch = [t for t in remote_targets if t not in results]
     context = build_context(documents, {}, config)  # the sources are read once, here
     remote = _check_remote(context, to_fetch, results, clock, pool_factory, progress)
-    results.update(remote.results)
-    findings = tuple(run_rules(context.with_results(results)))
-    documents = without_replaced_diagnostics(documents, config)  # each problem reported once
-    return RunResult(
-        documents, results, findings, config.offline, remote.network_down, remote.notes,
-        requests_sent=remote.requests_sent, scope=scope,
-    )
+    return documents, results, context, remote
+
+
+async def _streamed(files: list[str], config: Config, clock: Clock,
+                    progress: Callable[[ProgressEvent], None] | None) -> _Checked:
+    """Each file's new links go to the checker as soon as the file is read, so the network
+    works while the rest is read; the rules' extra URLs follow the last file."""
+    from .check.remote.spread import SpreadSession  # imported here, as in _check_remote
+
+    started = time.monotonic()
+    history, remote = History(config, clock), SpreadSession(config, progress)
+    try:
+        documents, decided, linked = await _read_and_send(files, config, history, remote)
+        results = {**_local(documents, config), **decided}
+        context = build_context(documents, {}, config)
+        wanted = linked | set(results)
+        await remote.add_extras(history.unknown_extras(
+            [t for t in extra_targets(context)
+             if t not in wanted and not _skipped_placeholder(t, config)]))
+        await remote.close()
+        outcome = await remote.outcome()
+        checked = history.judged(outcome)
+    except BaseException:
+        await remote.abandon()
+        raise
+    finally:
+        history.close()
+    checked = await _with_suggestions(checked, frozenset(linked), config, clock, started, None)
+    return documents, results, context, checked
+
+
+async def _read_and_send(files: list[str], config: Config, history: History,
+                         remote: SpreadSession) -> tuple[tuple[Document, ...],
+                                                         dict[str, CheckResult], set[str]]:
+    """Read the files; send each one's new remote targets that the store cannot answer for.
+    Returns the documents, the targets decided without a request, and every linked target
+    to be checked (reused from the store or not)."""
+    import asyncio
+
+    documents: list[Document] = []
+    seen: set[str] = set()
+    decided: dict[str, CheckResult] = {}
+    linked: set[str] = set()
+    for document in extract_each(files, _extract_cache(config)):
+        documents.append(document)
+        new = sorted({link.resolved_url for link in document.links if link.is_remote} - seen)
+        seen.update(new)
+        decided.update(_classify_without_fetch(new, config))
+        wanted = [t for t in new if t not in decided]
+        linked.update(wanted)
+        if to_fetch := history.unknown(wanted):
+            await remote.add(to_fetch)
+        await asyncio.sleep(0)  # the pipes to the checking processes get their turn
+    return tuple(documents), decided, linked
+
+
+def _local(documents: tuple[Document, ...], config: Config) -> dict[str, CheckResult]:
+    site = DocusaurusSite(documents, config) if config.site == "docusaurus" else None
+    return check_local(documents, site=site)
 
 
 def _check_remote(
@@ -91,27 +167,34 @@ def _check_remote(
     async def check_and_suggest() -> RemoteRun:
         started = time.monotonic()
         remote = await check_with_history(to_fetch, config, fetch, clock, extras)
-        if not config.archive.enabled or remote.network_down:
-            return remote
-        from .check.remote.archive import suggest
-
-        deadline = config.check.deadline
-        budget = None if not deadline else deadline - (time.monotonic() - started)
-        found = await suggest(remote.results, linked, config, clock(), budget, pool_factory)
-        return dataclasses.replace(remote, results=found.results, notes=remote.notes + found.notes,
-                                   requests_sent=remote.requests_sent + found.requests_sent)
+        return await _with_suggestions(remote, linked, config, clock, started, pool_factory)
 
     return _run_loop(check_and_suggest())
 
 
-def _run_loop(work: Coroutine[Any, Any, RemoteRun]) -> RemoteRun:
+async def _with_suggestions(remote: RemoteRun, linked: frozenset[str], config: Config,
+                            clock: Clock, started: float,
+                            pool_factory: PoolFactory | None) -> RemoteRun:
+    """The web archive's copies suggested for broken links, within what the deadline leaves."""
+    if not config.archive.enabled or remote.network_down:
+        return remote
+    from .check.remote.archive import suggest
+
+    deadline = config.check.deadline
+    budget = None if not deadline else deadline - (time.monotonic() - started)
+    found = await suggest(remote.results, linked, config, clock(), budget, pool_factory)
+    return dataclasses.replace(remote, results=found.results, notes=remote.notes + found.notes,
+                               requests_sent=remote.requests_sent + found.requests_sent)
+
+
+def _run_loop(work: Coroutine[Any, Any, _T]) -> _T:
     """`asyncio.run(work)`, its result handed over outside the main task: on the way out
     asyncio.run puts back the SIGINT handler, and Python's signal module then formats the
     replaced handler (which holds the main task) into a discarded error message, a task repr
     that would spell out a finished task's result, every verdict of the run."""
-    import asyncio
+    import asyncio  # here: offline runs and start-up need no event loop
 
-    outcome: list[RemoteRun] = []
+    outcome: list[_T] = []
 
     async def main() -> None:
         outcome.append(await work)

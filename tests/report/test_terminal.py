@@ -316,15 +316,21 @@ def test_the_echo_of_ctrl_c_fits_beside_the_progress_line():
 
 
 def test_progress_counts_the_curriculums_urls_not_the_probes(project, monkeypatch):
-    asked: dict[str, object] = {}
+    from linkcheck.check.remote.spread import SpreadSession
+
+    asked: dict[str, set[str]] = {"links": set(), "extras": set()}
     write(project, "a.md", "[a](http://docs.python.org/x) [b](http://docs.python.org/x) [c](http://peps.python.org/y)\n")
 
-    def stop_at_the_fetch(urls, config, **kwargs):
-        asked.update(urls=set(urls), counted=set(kwargs["counted"]))
+    async def add(self, urls):  # links: counted in progress (RemoteSession.add)
+        asked["links"].update(urls)
+
+    async def add_extras(self, urls):  # the rules' probes: fetched, not counted
+        asked["extras"].update(urls)
         raise KeyboardInterrupt  # the question asked is all this test needs
 
-    monkeypatch.setattr("linkcheck.check.remote.checker.check_remote", stop_at_the_fetch)
+    monkeypatch.setattr(SpreadSession, "add", add)
+    monkeypatch.setattr(SpreadSession, "add_extras", add_extras)
     assert cli.main(["run", "docs/", "--no-cache", "-q"]) == cli.EXIT_INTERRUPTED
     curriculum = {"http://docs.python.org/x", "http://peps.python.org/y"}  # of 3 links
-    assert asked["counted"] == curriculum
-    assert asked["urls"] > curriculum, "the insecure-http rule's https probes are fetched too"
+    assert asked["links"] == curriculum
+    assert asked["extras"] and not asked["extras"] & curriculum, "the https probes go as extras"

@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from sys import intern
@@ -46,21 +46,27 @@ _DOCUMENT_FIELDS = (
 
 def extract_all(files: Iterable[str], cache_file: Path | None) -> tuple[Document, ...]:
     """Extract every file, reusing `cache_file`'s documents for unchanged files when given."""
+    return tuple(extract_each(files, cache_file))
+
+
+def extract_each(files: Iterable[str], cache_file: Path | None) -> Iterator[Document]:
+    """extract_all's documents one at a time, as each file is read (a streamed run checks the
+    first file's links while the next is read); the cache is written after the last."""
     files = list(files)
     if cache_file is None or not _cacheable_model():
-        return tuple(extract_file(path) for path in files)
+        yield from map(extract_file, files)
+        return
     fingerprint = _fingerprint()
     entries = _load(cache_file, fingerprint)
-    documents, fresh = [], {}
+    fresh = {}
     for path in files:
         document, entry = _extract_one(path, entries.get(path))
-        documents.append(document)
         if entry is not None:
             fresh[path] = entry
+        yield document
     if any(entries.get(path) is not entry for path, entry in fresh.items()):
         kept = {p: e for p, e in entries.items() if p not in fresh}
         _save(cache_file, fingerprint, {**kept, **fresh})
-    return tuple(documents)
 
 
 def _extract_one(path: str, entry: dict | None) -> tuple[Document, dict | None]:

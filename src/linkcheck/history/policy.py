@@ -53,30 +53,62 @@ async def check_with_history(
     origin the store knows not to answer at all are skipped, and what this run learnt about
     such origins is stored in turn.
     """
-    now = clock()
-    if now.tzinfo is None:  # a naive clock is taken to be UTC, never local time
-        now = now.replace(tzinfo=UTC)
-    store, opened = open_store(Path(config.store.path)) if config.store.enabled else (None, ())
-    notes = list(opened)
+    history = History(config, clock)
     try:
-        skipped = _known_silent(store, extras or [], now, config, notes)
-        wanted = [t for t in [*targets, *(extras or [])] if t not in skipped]
-        reused = _reusable(store, wanted, now, config, notes)
-        to_fetch = [t for t in wanted if t not in reused]
+        to_fetch = history.unknown(targets) + history.unknown_extras(extras or [])
         extra = frozenset(extras or ()) & frozenset(to_fetch)
         outcome = await fetch(to_fetch, extra) if to_fetch else None
+        return history.judged(outcome)
+    finally:
+        history.close()
+
+
+class History:
+    """The store's side of a run, as the targets become known: which verdicts are reused,
+    then (`judged`) the fetched ones recorded and judged by the flakiness policy."""
+
+    def __init__(self, config: Config, clock: Clock = utc_now) -> None:
+        self.config, self.clock = config, clock
+        now = clock()
+        self.now = now.replace(tzinfo=UTC) if now.tzinfo is None else now  # naive: UTC
+        self.store, opened = (open_store(Path(config.store.path)) if config.store.enabled
+                              else (None, ()))
+        self.notes = list(opened)
+        self.decided: dict[str, CheckResult] = {}  # reused, or skipped extras
+        self.reused = 0
+
+    def unknown(self, targets: list[str]) -> list[str]:
+        """The targets the store cannot answer for: to be fetched."""
+        reused = _reusable(self.store, targets, self.now, self.config, self.notes)
+        self.decided.update(reused)
+        self.reused += len(reused)
+        return [t for t in targets if t not in reused]
+
+    def unknown_extras(self, extras: list[str]) -> list[str]:
+        """Likewise for the rules' URLs, less those on an origin known not to answer."""
+        skipped = _known_silent(self.store, extras, self.now, self.config, self.notes)
+        self.decided.update(skipped)
+        return self.unknown([e for e in extras if e not in skipped])
+
+    def judged(self, outcome: Any) -> RemoteRun:
+        """The run's verdicts: the fetched ones (`outcome`, None if nothing was) recorded and
+        judged, with those reused."""
         fresh: dict[str, CheckResult] = dict(outcome.results) if outcome else {}
         network_down = bool(outcome and outcome.network_down)
-        histories = _record(store, fresh, (now, clock()), network_down, notes)
-        _record_origins(store, getattr(outcome, "origins_answered", {}), now, notes)
-    finally:
-        if store is not None:
-            store.close()
-    threshold = config.store.failures_before_broken
-    results = {**skipped, **reused, **apply_policy(fresh, histories, threshold)}
-    sent = getattr(outcome, "requests_sent", 0) if outcome else 0
-    notes += getattr(outcome, "notes", ()) if outcome else ()
-    return RemoteRun(results, network_down, sent, len(reused), tuple(notes))
+        histories = _record(self.store, fresh, (self.now, self.clock()), network_down,
+                            self.notes)
+        _record_origins(self.store, getattr(outcome, "origins_answered", {}), self.now,
+                        self.notes)
+        threshold = self.config.store.failures_before_broken
+        results = {**self.decided, **apply_policy(fresh, histories, threshold)}
+        sent = getattr(outcome, "requests_sent", 0) if outcome else 0
+        notes = self.notes + list(getattr(outcome, "notes", ()) if outcome else ())
+        return RemoteRun(results, network_down, sent, self.reused, tuple(notes))
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
 def _reusable(

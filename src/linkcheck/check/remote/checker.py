@@ -22,16 +22,17 @@ from ...http.cookies import CookieJar
 from ...http.fetch import RequestSpec, fetch
 from ...http.outcome import SILENT_FAILURES, Failure, FailureKind, Outcome, Reply
 from ...http.pool import Clients, ClientSettings, PoolFactory
-from ...http.target import origin_of, parse_target
+from ...http.target import origin_of
 from ...models import CheckResult, Hop, Status, origin_not_answering
 from ...progress import ProgressEvent
+from .choices import SOFT_404_BYTES, head_unreliable, location, page_info, timeout_for, wants_body
 from .credentials import may_carry_secrets
 from .extras import OriginGates
 from .health import PROBE_TIMEOUT
 from .hosts import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT  # re-exported for callers
 from .hosts import Host, Hosts
-from .network import NetworkState, NetworkWatch
-from .page import PageInfo, ignorable_fragment, parse_page
+from .network import NetworkState, NetworkWatch, WatchPeers
+from .page import ignorable_fragment
 from .retry import (
     RetryPolicy,
     is_rate_limited,
@@ -39,18 +40,9 @@ from .retry import (
 )
 from .sender import HostSender
 from .sites import claim, sites_for
-from .verdict import REDIRECTS, Chain, PageRules, classify, classify_fragment, is_bot_challenge
+from .verdict import Chain, PageRules, classify, classify_fragment, is_bot_challenge
 
 NO_NETWORK_GRACE = 3.0  # seconds without any answer after a silent failure: no network
-SOFT_404_BYTES = 64 * 1024  # a page's <title> and <h1> come well before this
-# HEAD answers that some servers give wrongly while GET works.
-HEAD_UNRELIABLE = frozenset({400, 403, 404, 405, 406, 410, 501})
-# Paths whose body cannot show a soft 404 and may be large: checked with HEAD.
-_NOT_HTML_SUFFIXES = (
-    ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".whl", ".png", ".jpg", ".jpeg",
-    ".gif", ".svg", ".webp", ".mp4", ".mp3", ".webm", ".csv", ".json", ".parquet", ".pt",
-    ".bin", ".ipynb", ".txt", ".exe", ".dmg", ".iso", ".epub",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +64,7 @@ async def check_remote(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
     rand: Callable[[], float] | None = None, counted: Collection[str] | None = None,
-    extras: frozenset[str] = frozenset(),
+    extras: frozenset[str] = frozenset(), peers: WatchPeers | None = None,
 ) -> RemoteOutcome:
     """Check each distinct URL once; each page is fetched once for all of its fragments.
 
@@ -82,13 +74,14 @@ async def check_remote(
     `clock` is wall-clock seconds (Retry-After dates are compared with it), `sleep` waits for
     backoffs, `rand` jitters them: all three are injected so tests run in milliseconds.
     `pool_factory`, when given, makes the pools; progress counts the `counted` URLs (all
-    but the extras).
+    but the extras). `peers`: the other processes checking the same run (spread.py).
     """
     pages = group_by_page(urls)
-    run = _RemoteRun(config, pool_factory, clock or time.time, sleep or asyncio.sleep,
+    run = PageChecks(config, pool_factory, clock or time.time, sleep or asyncio.sleep,
                      rand or random.random, progress,
                      frozenset(counted) if counted is not None else frozenset(urls) - extras,
                      extras)
+    run.peers = peers
     try:
         results = await run.check_all(pages)
     finally:
@@ -100,10 +93,10 @@ async def check_remote(
 
 @asynccontextmanager
 async def asking(config: Config, origins: Sequence[str],
-                 pool_factory: PoolFactory | None = None) -> AsyncIterator[_RemoteRun]:
+                 pool_factory: PoolFactory | None = None) -> AsyncIterator[PageChecks]:
     """An asker (sites.Asker) for requests outside the page checks, with the same politeness,
     retries and network watch; its `requests_sent` counts what it sent."""
-    run = _RemoteRun(config, pool_factory, time.time, asyncio.sleep, random.random, None,
+    run = PageChecks(config, pool_factory, time.time, asyncio.sleep, random.random, None,
                      frozenset())
     grace = min(config.check.connect_timeout, NO_NETWORK_GRACE)
     run.watch = NetworkWatch(frozenset(filter(None, map(origin_of, origins))), grace)
@@ -122,7 +115,7 @@ def group_by_page(urls: Sequence[str]) -> dict[str, list[tuple[str, str | None]]
     return pages
 
 
-class _RemoteRun:
+class PageChecks:
     def __init__(self, config, pool_factory, clock, sleep, rand, progress, counted,
                  extras=frozenset()) -> None:
         check = config.check
@@ -141,10 +134,14 @@ class _RemoteRun:
         self.gates = OriginGates(frozenset(), self._probe_origin)
         self.results: dict[str, CheckResult] = {}
         self._pages_left: Counter[str | None] = Counter()  # per origin: pages not yet checked
+        self._targets: dict[str, set[str]] = {}  # per page: the targets added for it
+        self._link_origins: set[str | None] = set()  # origins that links (not extras) use
+        self._closed = False  # no pages will be added (see close)
         self.counts: Counter[Status] = Counter()  # of the counted URLs
         self.started = clock()
         self.sites = sites_for(config)
         self.notes: list[str] = list(self.hosts.notes)
+        self.peers: WatchPeers | None = None
 
     @property
     def watch(self) -> NetworkWatch:
@@ -159,19 +156,71 @@ class _RemoteRun:
         return self.sender.requests_sent
 
     async def check_all(self, pages: dict[str, list[tuple[str, str | None]]]) -> dict:
+        self.begin(frozenset(filter(None, map(origin_of, pages))))
+        extra = {p for p, targets in pages.items() if all(t in self.extras for t, _ in targets)}
+        self.add({p: targets for p, targets in pages.items() if p not in extra})
+        self.add_extras({p: pages[p] for p in extra}, self.extras)
+        self.close()
+        return await self.finish()
+
+    def begin(self, origins: frozenset[str] = frozenset()) -> None:
+        """Ready for pages (`add`); `origins`: those of the run known so far (the watch's)."""
         grace = min(self.check.connect_timeout, NO_NETWORK_GRACE)
-        self.watch = NetworkWatch(frozenset(filter(None, map(origin_of, pages))), grace)
-        extra_pages = {p for p, targets in pages.items()
-                       if all(t in self.extras for t, _ in targets)}
-        links = frozenset(filter(None, (origin_of(p) for p in pages if p not in extra_pages)))
-        self.gates = OriginGates(links, self._probe_origin)
-        self._pages_left = Counter(origin_of(page) for page in pages)
-        tasks = {asyncio.create_task(self._then_release(page, self.check_extra(page, pages[page])
-                                     if page in extra_pages
-                                     else self.check_page(page, pages[page]))): pages[page]
-                 for page in self.hosts.longest_waits_first(pages)}
+        self.watch = NetworkWatch(self.peers.origins if self.peers else origins, grace,
+                                  whole=False)
+        if self.peers is not None:
+            self.peers.attach(self.watch)
+        self.gates = OriginGates(frozenset(), self._probe_origin)
+        self.tasks: dict[asyncio.Task, list[tuple[str, str | None]]] = {}
+        self._began = time.monotonic()  # the deadline counts from here
+
+    def add(self, pages: dict[str, list[tuple[str, str | None]]]) -> None:
+        """Start checking `pages` (page -> its targets), biggest hosts first. A page added
+        again with targets it lacked (a fragment) is checked again for them; pages made only of
+        extras wait for their origin's probe unless a link uses the origin (then add them after
+        every link's page, see close)."""
+        fresh = {}
+        for page, targets in pages.items():
+            known = self._targets.setdefault(page, set())
+            new = [(t, f) for t, f in targets if t not in known]
+            known.update(t for t, _ in new)
+            if new:
+                fresh[page] = new
+        self.watch.origins |= frozenset(filter(None, map(origin_of, fresh)))
+        for page in self.hosts.longest_waits_first(fresh):
+            targets = fresh[page]
+            self._pages_left[origin_of(page)] += 1
+            extra = all(t in self.extras for t, _ in targets)
+            if not extra:
+                self._link_origins.add(origin_of(page))
+            work = self.check_extra(page, targets) if extra else self.check_page(page, targets)
+            self.tasks[asyncio.create_task(self._then_release(page, work))] = targets
+
+    def add_extras(self, pages: dict[str, list[tuple[str, str | None]]],
+                   extras: frozenset[str]) -> None:
+        """The rules' URLs (`extras`, in `pages`), once every link's page has been added: their
+        gates need to know which origins links use."""
+        self.extras = self.extras | extras
+        self.gates = OriginGates(frozenset(filter(None, self._link_origins)), self._probe_origin)
+        self.add(pages)
+
+    def close(self) -> None:
+        """No more pages: an origin with none left may close its connections, and a watch
+        that knows every origin may conclude that all of them are silent."""
+        self._closed = True
+        self.watch.know_every_origin()
+        for origin, left in list(self._pages_left.items()):
+            if origin is not None and left == 0:
+                asyncio.ensure_future(self.clients.release(origin))
+
+    async def finish(self) -> dict:
+        """Wait for every page added; what the deadline or a network found down cut short is
+        unverifiable."""
+        tasks = self.tasks
         if tasks:
-            await self._until_done_down_or_deadline(set(tasks))
+            deadline = self.check.deadline
+            left = deadline - (time.monotonic() - self._began) if deadline else None
+            await self._until_done_down_or_deadline(set(tasks), left)
         down = self.watch.state is NetworkState.DOWN
         why = Failure(FailureKind.NO_NETWORK if down else FailureKind.DEADLINE)
         for task, targets in tasks.items():
@@ -189,16 +238,17 @@ class _RemoteRun:
         await work
         origin = origin_of(page)
         self._pages_left[origin] -= 1
-        if origin is not None and self._pages_left[origin] == 0:
+        if origin is not None and self._pages_left[origin] == 0 and self._closed:
             await self.clients.release(origin)
 
-    async def _until_done_down_or_deadline(self, tasks: set[asyncio.Task]) -> None:
+    async def _until_done_down_or_deadline(self, tasks: set[asyncio.Task],
+                                           timeout: float | None) -> None:
         """Wait for every page; stop early when the network is found down or the deadline
         passes, cancelling what is left (those pages are then unverifiable)."""
         everything = asyncio.ensure_future(asyncio.wait(tasks))
         down = asyncio.ensure_future(self.watch.wait_down())
-        await asyncio.wait({everything, down}, timeout=self.check.deadline or None,
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({everything, down}, return_when=asyncio.FIRST_COMPLETED,
+                           timeout=None if timeout is None else max(0.0, timeout))
         leftover = [t for t in tasks if not t.done()]
         for future in (everything, down, *leftover):
             future.cancel()
@@ -215,7 +265,7 @@ class _RemoteRun:
 
     async def _probe_origin(self, host: Host, url: str) -> Outcome:
         spec = RequestSpec("GET", url, self.hosts.headers(host, False, secrets=False), 1,
-                           min(_timeout(host, self.check.timeout), PROBE_TIMEOUT),
+                           min(timeout_for(host, self.check.timeout), PROBE_TIMEOUT),
                            host.concurrency)
         return await self.sender.probe_origin(host, spec)
 
@@ -239,7 +289,7 @@ class _RemoteRun:
             return
         chain = await self.check_chain(page, rules, bool(fragments))
         reply = chain.outcome
-        info = _page_info(reply, rules, anchors=bool(fragments))
+        info = page_info(reply, rules, anchors=bool(fragments))
         page_result = site_result or classify(chain, rules, info)
         for target, fragment in targets:
             if fragment is None:
@@ -256,7 +306,7 @@ class _RemoteRun:
     async def verify(self, url: str) -> Status:
         """The verdict of one page checked as a link is (see sites.Asker)."""
         chain = await self.check_chain(url, PageRules(), False)
-        return classify(chain, PageRules(), _page_info(chain.outcome, PageRules(), False)).status
+        return classify(chain, PageRules(), page_info(chain.outcome, PageRules(), False)).status
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -266,10 +316,10 @@ class _RemoteRun:
         if has_fragments:
             limit = self.check.max_body_bytes
         else:
-            wanted = _wants_body(page, rules)
+            wanted = wants_body(page, rules)
             limit = min(SOFT_404_BYTES, self.check.max_body_bytes) if wanted else 0
         chain = await self.follow(page, "GET" if limit else "HEAD", limit)
-        if not limit and _head_unreliable(chain.outcome):
+        if not limit and head_unreliable(chain.outcome):
             chain = await self.follow(page, "GET", min(SOFT_404_BYTES, self.check.max_body_bytes))
         last = chain.outcome
         if (isinstance(last, Reply) and last.status_code == 403 and not is_bot_challenge(last)
@@ -286,14 +336,14 @@ class _RemoteRun:
             seen.add((current, jar.signature()))
             outcome = await self.request(current, method, limit, jar, browser,
                                          secrets=may_carry_secrets(current, hops))
-            location = _location(outcome)
-            if location is None:
+            to = location(outcome)
+            if to is None:
                 return self._chain(url, outcome, hops)
             hops.append(Hop(current, outcome.status_code))
             try:
-                current = ada_url.join_url(current, location).partition("#")[0]
+                current = ada_url.join_url(current, to).partition("#")[0]
             except ValueError:
-                return self._chain(url, Failure(FailureKind.INVALID_URL, location), hops)
+                return self._chain(url, Failure(FailureKind.INVALID_URL, to), hops)
             if outcome.status_code == 303 and method != "HEAD":
                 method = "GET"  # 303 means "see other": fetch it, whatever the first method
             if (current, jar.signature()) in seen:
@@ -313,7 +363,7 @@ class _RemoteRun:
         host = self.hosts.get(url)
         headers = self.hosts.headers(host, browser, secrets)
         spec = RequestSpec(method, url, {**headers, **extra} if extra else headers, limit,
-                           _timeout(host, self.check.timeout),
+                           timeout_for(host, self.check.timeout),
                            host.concurrency if host else 1, netrc=secrets)
         if host is None:
             return await fetch(self.clients, spec, jar)  # invalid: classified without a request
@@ -339,42 +389,3 @@ class _RemoteRun:
             self.counts[Status.UNVERIFIABLE], self.requests_sent,
             max(0.0, self.clock() - self.started), finished,
         ))
-
-
-def _wants_body(url: str, rules: PageRules) -> bool:
-    """A soft 404 shows in the body of a deep HTML page; other pages are checked with HEAD."""
-    target = parse_target(url)  # parsed once per URL, shared with the request itself
-    if target is None:  # not a URL at all: the request will say so
-        return False
-    path = target.path.partition(b"?")[0].decode("ascii")
-    deep = path.strip("/") != ""
-    return rules.soft_404 and deep and not path.lower().endswith(_NOT_HTML_SUFFIXES)
-
-
-def _head_unreliable(outcome: Outcome) -> bool:
-    if isinstance(outcome, Failure):
-        return outcome.kind in (FailureKind.RESET, FailureKind.PROTOCOL, FailureKind.TIMEOUT)
-    return outcome.status_code in HEAD_UNRELIABLE
-
-
-def _location(outcome: Outcome) -> str | None:
-    if isinstance(outcome, Reply) and outcome.status_code in REDIRECTS:
-        return outcome.headers.get("location") or None
-    return None
-
-
-def _page_info(outcome: Outcome, rules: PageRules, anchors: bool) -> PageInfo | None:
-    """What the page says about itself, parsed only when a verdict can use it: an answer that
-    is ok (soft 404s, fragments), never an error page."""
-    if not isinstance(outcome, Reply) or not outcome.is_html or not outcome.body:
-        return None
-    if not (200 <= outcome.status_code < 300 or outcome.status_code in rules.accept):
-        return None
-    return parse_page(outcome.body, outcome.charset, anchors=anchors)
-
-
-def _timeout(host: Host | None, default: float) -> float:
-    if host is not None and host.settings.timeout is not None:
-        return host.settings.timeout
-    return default
-

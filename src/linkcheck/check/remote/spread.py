@@ -1,0 +1,229 @@
+"""A run's remote check spread over worker processes, each with hosts of its own.
+
+Checking is CPU-bound long before the network is busy (HTTP parsing, TLS and the event loop
+share one Python thread), so on a machine with several cores the run's hosts are shared out:
+every host (its http and https forms together, as politeness counts them) belongs to one
+worker process, which checks all of its pages with the same checker, limits and retries as a
+run in one process. The main process keeps the pages a site module answers (their APIs have
+rate limits of their own) and reads the files meanwhile: URLs go to the workers as the files
+are read, so the network starts at once. A new host goes to the worker with the fewest pages.
+
+The run's limit on requests in flight (check.max_concurrency) is divided among the processes.
+Between the processes go only what one watch of the network would have seen (an answer
+anywhere, an origin gone silent) and progress. A worker that fails to start or ends without its
+outcome loses nothing: its URLs are checked by the main process afterwards, and a note says so.
+One thing is not shared: a redirect from one worker's host to another's is sent under the first
+worker's limit for that host.
+
+Small runs stay in one process: URLs are held until there are enough pages to be worth a
+process (MIN_PAGES_PER_PROCESS each) or the last file is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from ...config import Config
+from ...http.target import origin_of
+from ...progress import ProgressEvent
+from .checker import RemoteOutcome
+from .network import WatchPeers
+from .session import RemoteSession
+from .sites import claim, sites_for
+from .workers import Worker
+
+MAX_WORKERS = 4  # beyond this the hosts' own latency, not CPU, bounds a run
+MIN_PAGES_PER_PROCESS = 150  # a process costs about 0.2 s of CPU to start: not for a few pages
+
+
+def workers_for(config: Config, pages: int) -> int:
+    """Worker processes for a run of `pages` pages: check.workers (1: none), or one per
+    available core; none on a single core or for a small run."""
+    wanted = config.check.workers or min(MAX_WORKERS, _cores())
+    if wanted < 2:
+        return 0
+    return min(wanted, pages // MIN_PAGES_PER_PROCESS) if pages >= 2 * MIN_PAGES_PER_PROCESS \
+        else 0
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def host_key(page: str) -> str:
+    """What a page's politeness is counted by: its host name, whatever the scheme."""
+    return (urlsplit(page).hostname or "").lower()
+
+
+class SpreadSession:
+    """RemoteSession's interface over the main process and its workers."""
+
+    def __init__(self, config: Config, progress: Callable[[ProgressEvent], None] | None,
+                 workers: int | None = None) -> None:
+        self.config, self.progress = config, progress
+        self._wanted = workers  # None: decided by workers_for once enough pages are in
+        self._held: list[str] = []  # URLs not given out yet (a small run so far)
+        self._pages: set[str] = set()
+        self._origins: set[str] = set()
+        self._sites = sites_for(config)
+        self._owner: dict[str, int] = {}  # host key -> worker index (-1: the main process)
+        self._load: list[int] = []  # pages per worker
+        self.workers: list[Worker] = []
+        self.events: dict[int, ProgressEvent] = {}
+        self.peers = WatchPeers(frozenset(), self._tell_workers)
+        self.local: RemoteSession | None = None
+        self._notes: list[str] = []
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    async def add(self, urls: Sequence[str]) -> None:
+        self._note_pages(urls)
+        if self.local is None and not self.workers:
+            self._held.extend(urls)
+            spread = self._wanted if self._wanted is not None else workers_for(
+                self.config, len(self._pages) if len(self._pages) >= 2 * MIN_PAGES_PER_PROCESS
+                else 0)
+            if spread:
+                await self._start_workers(spread)
+            return
+        self._route(urls, "add")
+
+    async def add_extras(self, urls: Sequence[str]) -> None:
+        await self._settle()
+        self._note_pages(urls)
+        self._route(urls, "extras")
+
+    async def close(self) -> None:
+        await self._settle()
+        every = frozenset(self._origins)
+        if self.local is not None:
+            self.local.close(every)
+        for worker in self.workers:
+            worker.send(("close", every))
+
+    async def outcome(self) -> RemoteOutcome:
+        """Every process's outcome in one; a worker's that failed is checked here now."""
+        outcomes = [await self.local.outcome()] if self.local is not None else []
+        for worker in self.workers:
+            got = await worker.outcome()
+            if isinstance(got, str):  # why it gave none
+                self._notes.append(f"a checking process {got}; its {len(worker.urls)} URLs "
+                                   "were checked by the main process")
+                got = await self._checked_here(worker)
+            outcomes.append(got)
+        results = {k: v for outcome in outcomes for k, v in outcome.results.items()}
+        answered = {k: v for outcome in outcomes for k, v in outcome.origins_answered.items()}
+        notes = [note for outcome in outcomes for note in outcome.notes] + self._notes
+        return RemoteOutcome(
+            results, bool(outcomes) and all(outcome.network_down for outcome in outcomes),
+            sum(outcome.requests_sent for outcome in outcomes), tuple(dict.fromkeys(notes)),
+            answered)
+
+    async def abandon(self) -> None:
+        if self.local is not None:
+            await self.local.abandon()
+        for worker in self.workers:
+            await worker.stop()
+
+    # -- sharing out -------------------------------------------------------------------------
+
+    def _note_pages(self, urls: Sequence[str]) -> None:
+        for url in urls:
+            page = url.partition("#")[0]
+            self._pages.add(page)
+            if (origin := origin_of(page)) is not None:
+                self._origins.add(origin)
+
+    async def _settle(self) -> None:
+        """Every link is in: what was held goes to the main process (a small run)."""
+        if self.local is None and not self.workers:
+            self.local = self._session(self.config, 0)
+            held, self._held = self._held, []
+            self.local.add(held)
+
+    async def _start_workers(self, count: int) -> None:
+        check = self.config.check
+        share = max(check.per_host, (check.max_concurrency - check.per_host) // count)
+        config = dataclasses.replace(self.config, check=dataclasses.replace(
+            check, max_concurrency=min(share, check.max_concurrency)))
+        self.local = self._session(dataclasses.replace(self.config, check=dataclasses.replace(
+            check, max_concurrency=min(check.per_host, check.max_concurrency))), -1)
+        self._load = [0] * count
+        for index in range(count):
+            worker = Worker(index, self)
+            await worker.start(config, frozenset(self._origins))
+            self.workers.append(worker)
+        held, self._held = self._held, []
+        self._route(held, "add")
+
+    def _session(self, config: Config, index: int) -> RemoteSession:
+        return RemoteSession(config, progress=lambda e: self.progressed(index, e),
+                             peers=self.peers if self.workers or index < 0 else None)
+
+    def _route(self, urls: Sequence[str], kind: str) -> None:
+        """Each URL to its host's process: a host seen for the first time to the worker with
+        the fewest pages; pages a site module answers stay here."""
+        if not self.workers:
+            getattr(self.local, "add" if kind == "add" else "add_extras")(urls)
+            return
+        batches: dict[int, list[str]] = {}
+        for url in urls:
+            batches.setdefault(self._owner_of(url), []).append(url)
+        for index, batch in batches.items():
+            if index < 0:
+                getattr(self.local, "add" if kind == "add" else "add_extras")(batch)
+            else:
+                worker = self.workers[index]
+                worker.send((kind, batch))
+                worker.urls.extend(batch)
+                if kind == "extras":
+                    worker.extras.update(batch)
+
+    def _owner_of(self, url: str) -> int:
+        page = url.partition("#")[0]
+        if claim(self._sites, page) is not None:
+            return -1
+        key = host_key(page)
+        owner = self._owner.get(key)
+        if owner is None:
+            owner = self._owner[key] = min(range(len(self._load)), key=self._load.__getitem__)
+        self._load[owner] += 1
+        return owner
+
+    async def _checked_here(self, worker: Worker) -> RemoteOutcome:
+        session = self._session(self.config, worker.index)
+        links = [u for u in worker.urls if u not in worker.extras]
+        session.add(links)
+        session.add_extras([u for u in worker.urls if u in worker.extras])
+        session.close(frozenset(self._origins))
+        return await session.outcome()
+
+    # -- what the processes tell each other ---------------------------------------------------
+
+    def _tell_workers(self, kind: str, origin: str) -> None:
+        for worker in self.workers:
+            worker.send((kind, origin))
+
+    def heard(self, index: int, kind: str, origin: str) -> None:
+        """A worker's watch saw something: the main process's watch and the others learn it."""
+        self.peers.receive(kind, origin)
+        for worker in self.workers:
+            if worker.index != index:
+                worker.send((kind, origin))
+
+    def progressed(self, index: int, event: ProgressEvent) -> None:
+        self.events[index] = event
+        if self.progress is None:
+            return
+        events = self.events.values()
+        self.progress(ProgressEvent(
+            sum(e.done for e in events), sum(e.total for e in events),
+            sum(e.broken for e in events), sum(e.unverifiable for e in events),
+            sum(e.requests for e in events), max(e.elapsed for e in events),
+            all(e.finished for e in events)))

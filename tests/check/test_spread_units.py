@@ -1,0 +1,103 @@
+"""The pieces between a spread run's processes: the wire format and the shared network watch."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+
+import pytest
+
+from linkcheck.check.remote.network import NetworkState, NetworkWatch, WatchPeers
+from linkcheck.check.remote.spread import host_key
+from linkcheck.check.remote.wire import WireError, frame, read_message
+from linkcheck.http.outcome import Failure, FailureKind
+
+
+def read_all(data: bytes, count: int = 1):
+    async def go():
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        return [await read_message(reader) for _ in range(count)]
+    return asyncio.run(go())
+
+
+def test_messages_round_trip_and_end_cleanly():
+    assert read_all(frame(("add", ["u1", "u2"])) + frame(("close", frozenset({"o"}))), 2) == [
+        ("add", ["u1", "u2"]), ("close", frozenset({"o"}))]
+    with pytest.raises(EOFError):
+        read_all(frame(("up", "")), 2)  # the other end closed between messages
+
+
+@pytest.mark.parametrize("data, says", [
+    (frame(("up", ""))[:-1], "cut short"),
+    (b"\x00\x00", "cut short"),
+    (struct.pack(">I", 1 << 31), "bytes"),
+    (struct.pack(">I", 3) + b"abc", "unreadable"),
+])
+def test_what_is_not_a_message_is_refused(data, says):
+    with pytest.raises(WireError, match=says):
+        read_all(data)
+
+
+def test_host_key_joins_a_hosts_schemes():
+    assert host_key("http://Docs.Example.org:8080/a") == host_key("https://docs.example.org/b")
+    assert host_key("https://a.example.org/") != host_key("https://b.example.org/")
+
+
+class _Host:
+    def __init__(self, origin: str) -> None:
+        self.origin, self.silent = origin, False
+
+
+def _linked(origins: frozenset[str]) -> tuple[NetworkWatch, NetworkWatch]:
+    """Two processes' watches, each telling the other what it sees (as spread.py relays)."""
+    told: dict[str, WatchPeers] = {}
+    first = WatchPeers(origins, lambda kind, origin: told["second"].receive(kind, origin))
+    second = WatchPeers(origins, lambda kind, origin: told["first"].receive(kind, origin))
+    told.update(first=first, second=second)
+    watches = (NetworkWatch(origins), NetworkWatch(origins))
+    first.attach(watches[0])
+    second.attach(watches[1])
+    return watches
+
+
+def test_every_origin_silent_across_processes_is_no_network():
+    async def go():
+        a, b = _linked(frozenset({"http://a", "http://b"}))
+        a.observe(_Host("http://a"), Failure(FailureKind.CONNECT_TIMEOUT))
+        assert a.state is b.state is NetworkState.UNKNOWN  # b's origin may still answer
+        b.observe(_Host("http://b"), Failure(FailureKind.CONNECT_TIMEOUT))
+        return a.state, b.state
+    assert asyncio.run(go()) == (NetworkState.DOWN, NetworkState.DOWN)
+
+
+def test_an_answer_in_one_process_proves_the_network_to_the_other():
+    async def go():
+        a, b = _linked(frozenset({"http://a", "http://b"}))
+        b.connected()
+        a.observe(_Host("http://a"), Failure(FailureKind.CONNECT_TIMEOUT))
+        return a.state, b.state
+    assert asyncio.run(go()) == (NetworkState.UP, NetworkState.UP)
+
+
+def test_a_streamed_watch_waits_for_every_origin():
+    async def go():
+        watch = NetworkWatch(frozenset({"http://a"}), whole=False)
+        watch.observe(_Host("http://a"), Failure(FailureKind.CONNECT_TIMEOUT))
+        early = watch.state
+        watch.know_every_origin(frozenset({"http://a"}))
+        return early, watch.state
+    assert asyncio.run(go()) == (NetworkState.UNKNOWN, NetworkState.DOWN)
+
+
+def test_what_peers_tell_before_the_watch_exists_is_kept():
+    async def go():
+        peers = WatchPeers(frozenset({"http://a"}), lambda kind, origin: None)
+        peers.receive("up", "")
+        watch = NetworkWatch(frozenset({"http://a"}))
+        peers.attach(watch)
+        return watch.state
+    assert asyncio.run(go()) is NetworkState.UP
+
+
