@@ -85,6 +85,7 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     started = time.monotonic()
     history, remote = History(config, clock), SpreadSession(config, progress)
     try:
+        await remote.start(_urls_named(files))
         documents, decided, linked = await _read_and_send(files, config, history, remote)
         results = {**_local(documents, config), **decided}
         context = build_context(documents, {}, config)
@@ -127,6 +128,17 @@ async def _read_and_send(files: list[str], config: Config, history: History,
             await remote.add(to_fetch)
         await asyncio.sleep(0)  # the pipes to the checking processes get their turn
     return tuple(documents), decided, linked
+
+
+def _urls_named(files: list[str]) -> int:
+    """About how many URLs the files hold (each "://"): whether worker processes pay."""
+    count = 0
+    for path in files:
+        try:
+            count += Path(path).read_bytes().count(b"://")
+        except OSError:
+            pass  # the extractor words the diagnostic
+    return count
 
 
 def _local(documents: tuple[Document, ...], config: Config) -> dict[str, CheckResult]:

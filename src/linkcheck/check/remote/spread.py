@@ -4,9 +4,10 @@ Checking is CPU-bound long before the network is busy (HTTP parsing, TLS and the
 share one Python thread), so on a machine with several cores the run's hosts are shared out:
 every host (its http and https forms together, as politeness counts them) belongs to one
 worker process, which checks all of its pages with the same checker, limits and retries as a
-run in one process. The main process keeps the pages a site module answers (their APIs have
-rate limits of their own) and reads the files meanwhile: URLs go to the workers as the files
-are read, so the network starts at once. A new host goes to the worker with the fewest pages.
+run in one process; the pages a site module answers all go to the first worker (the site APIs
+have rate limits of their own). The main process reads the files meanwhile: URLs go to the
+workers as the files are read, so the network starts at once. A new host goes to the worker
+with the fewest pages.
 
 The run's limit on requests in flight (check.max_concurrency) is divided among the processes.
 Between the processes go only what one watch of the network would have seen (an answer
@@ -15,8 +16,10 @@ outcome loses nothing: its URLs are checked by the main process afterwards, and 
 One thing is not shared: a redirect from one worker's host to another's is sent under the first
 worker's limit for that host.
 
-Small runs stay in one process: URLs are held until there are enough pages to be worth a
-process (MIN_PAGES_PER_PROCESS each) or the last file is read.
+Small runs stay in one process. The workers start before the first file is read when the
+files name enough URLs (`start`, from a count of "://" in them); otherwise URLs are held until
+there are enough pages to be worth a process (MIN_PAGES_PER_PROCESS each) or the last file is
+read.
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class SpreadSession:
         self._notes: list[str] = []
 
     # -- feeding -----------------------------------------------------------------------------
+
+    async def start(self, expected_pages: int) -> None:
+        """Start the workers now if about `expected_pages` pages call for them."""
+        count = self._wanted if self._wanted is not None else workers_for(
+            self.config, expected_pages)
+        if count >= 2 and expected_pages >= 2 * MIN_PAGES_PER_PROCESS:
+            await self._start_workers(count)
 
     async def add(self, urls: Sequence[str]) -> None:
         self._note_pages(urls)
@@ -149,11 +159,9 @@ class SpreadSession:
 
     async def _start_workers(self, count: int) -> None:
         check = self.config.check
-        share = max(check.per_host, (check.max_concurrency - check.per_host) // count)
+        share = max(check.per_host, check.max_concurrency // count)
         config = dataclasses.replace(self.config, check=dataclasses.replace(
             check, max_concurrency=min(share, check.max_concurrency)))
-        self.local = self._session(dataclasses.replace(self.config, check=dataclasses.replace(
-            check, max_concurrency=min(check.per_host, check.max_concurrency))), -1)
         self._load = [0] * count
         for index in range(count):
             worker = Worker(index, self)
@@ -164,11 +172,11 @@ class SpreadSession:
 
     def _session(self, config: Config, index: int) -> RemoteSession:
         return RemoteSession(config, progress=lambda e: self.progressed(index, e),
-                             peers=self.peers if self.workers or index < 0 else None)
+                             peers=self.peers if self.workers else None)
 
     def _route(self, urls: Sequence[str], kind: str) -> None:
         """Each URL to its host's process: a host seen for the first time to the worker with
-        the fewest pages; pages a site module answers stay here."""
+        the fewest pages; pages a site module answers to the first worker."""
         if not self.workers:
             getattr(self.local, "add" if kind == "add" else "add_extras")(urls)
             return
@@ -176,23 +184,19 @@ class SpreadSession:
         for url in urls:
             batches.setdefault(self._owner_of(url), []).append(url)
         for index, batch in batches.items():
-            if index < 0:
-                getattr(self.local, "add" if kind == "add" else "add_extras")(batch)
-            else:
-                worker = self.workers[index]
-                worker.send((kind, batch))
-                worker.urls.extend(batch)
-                if kind == "extras":
-                    worker.extras.update(batch)
+            worker = self.workers[index]
+            worker.send((kind, batch))
+            worker.urls.extend(batch)
+            if kind == "extras":
+                worker.extras.update(batch)
 
     def _owner_of(self, url: str) -> int:
         page = url.partition("#")[0]
-        if claim(self._sites, page) is not None:
-            return -1
-        key = host_key(page)
+        key = "" if claim(self._sites, page) is not None else host_key(page)
         owner = self._owner.get(key)
-        if owner is None:
-            owner = self._owner[key] = min(range(len(self._load)), key=self._load.__getitem__)
+        if owner is None:  # "" (the sites' pages): the first worker
+            owner = self._owner[key] = 0 if key == "" else min(
+                range(len(self._load)), key=self._load.__getitem__)
         self._load[owner] += 1
         return owner
 
