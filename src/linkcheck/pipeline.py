@@ -85,7 +85,9 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     started = time.monotonic()
     history, remote = History(config, clock), SpreadSession(config, progress)
     try:
-        await remote.start(_urls_named(files))
+        named = _urls_named(files)
+        if history.known() < named // 2:  # a cold run: most of them will be fetched
+            await remote.start(named)
         documents, decided, linked = await _read_and_send(files, config, history, remote)
         results = {**_local(documents, config), **decided}
         context = build_context(documents, {}, config)

@@ -35,14 +35,15 @@ def write_corpus(tmp_path, simweb, tag: str) -> dict[str, str]:
     return expected
 
 
-def run_cli(tmp_path, monkeypatch, *flags: str, twins: bool = False) -> tuple[int, dict]:
+def run_cli(tmp_path, monkeypatch, *flags: str, twins: bool = False,
+            cache: bool = False) -> tuple[int, dict]:
     """`linkcheck run a.md b.md`; without `twins`, the insecure-http rule's https probes are
     off (the simulated web never answers TLS: each probe waits out its timeout)."""
     monkeypatch.chdir(tmp_path)
     if not twins:
         (tmp_path / "linkcheck.yml").write_text(NO_HTTPS_TWINS, encoding="utf-8")
-    code = main(["run", "a.md", "b.md", "--output-dir", "out", "--no-cache", "--private-ok",
-                 "-q", "--timeout", "2" if twins else "10", *flags])
+    code = main(["run", "a.md", "b.md", "--output-dir", "out", "--private-ok", "-q",
+                 "--timeout", "2" if twins else "10", *([] if cache else ["--no-cache"]), *flags])
     report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))
     return code, report
 
@@ -87,6 +88,19 @@ def test_a_small_run_stays_in_one_process(tmp_path, monkeypatch, simweb, started
     assert started == []
     assert set(verdicts(report).values()) == {"ok"} and len(report["links"]) == 20
     assert code == 0
+
+
+def test_a_warm_run_checks_what_is_left_in_one_process(tmp_path, monkeypatch, simweb, started):
+    expected = write_corpus(tmp_path, simweb, "warm")
+    code, report = run_cli(tmp_path, monkeypatch, "--workers", "2", cache=True)
+    assert started == [0, 1] and verdicts(report) == expected
+    asked = len(simweb.requests)
+    code, report = run_cli(tmp_path, monkeypatch, "--workers", "2", cache=True)
+    assert started == [0, 1], "the store answers for most: no worker for the rest"
+    assert verdicts(report) == expected
+    broken = sum(1 for status in expected.values() if status == "broken")
+    assert len(simweb.requests) - asked == broken  # only the broken ones are asked again
+    assert code == 1
 
 
 def test_workers_for_counts_cores_and_pages():

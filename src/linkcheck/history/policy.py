@@ -77,6 +77,13 @@ class History:
         self.decided: dict[str, CheckResult] = {}  # reused, or skipped extras
         self.reused = 0
 
+    def known(self) -> int:
+        """How many URLs the store has verdicts for (0 without a store)."""
+        try:
+            return self.store.count() if self.store is not None else 0
+        except StoreError:
+            return 0  # the lookups that matter will say what is wrong
+
     def unknown(self, targets: list[str]) -> list[str]:
         """The targets the store cannot answer for: to be fetched."""
         reused = _reusable(self.store, targets, self.now, self.config, self.notes)

@@ -154,6 +154,13 @@ class ResultStore:
                 fresh[row[0]] = _result_from_row(row)
         return fresh
 
+    def count(self) -> int:
+        """How many URLs have a stored verdict."""
+        try:
+            return self._db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: could not be read: {exc}") from exc
+
     def history(self, urls: Iterable[str]) -> dict[str, UrlHistory]:
         return {row[0]: _history_from_row(row) for row in self._rows(urls)}
 
