@@ -34,7 +34,7 @@ from .models import Document, RunResult, Severity, Status
 from .pipeline import run
 from .progress import ProgressRenderer
 from .report import json_report, markdown, output
-from .report.changes import compare, load_baseline
+from .report.changes import INDEX_NAME, compare, load_baseline, remember_baseline
 from .report.output import OutputError
 from .report.problems import problems
 from .report.terminal import LIST_LIMIT, problem_lines, summary_lines
@@ -217,7 +217,9 @@ def _run(args: argparse.Namespace) -> int:
     output_dir = Path(config.output_dir)
     output.prepare(output_dir)  # before a long check: an unusable directory is said at once
     baseline_file = Path(args.baseline) if args.baseline else output_dir / "linkcheck.json"
-    baseline, baseline_notes = load_baseline(baseline_file, required=args.baseline is not None)
+    # the failing entries of the last JSON report, kept beside the store (report/changes.py)
+    index = Path(config.store.path).with_name(INDEX_NAME) if config.store.enabled else None
+    baseline, baseline_notes = load_baseline(baseline_file, args.baseline is not None, index)
     progress = None if args.quiet else ProgressRenderer(sys.stderr)
     try:
         result = run(config, args.paths or None, scope=scope, progress=progress)
@@ -228,6 +230,8 @@ def _run(args: argparse.Namespace) -> int:
         result, changes=compare(result, baseline), notes=result.notes + baseline_notes
     )
     reports = _write_reports(result, output_dir, formats, strict=args.strict)
+    if index is not None:
+        remember_baseline(output_dir / "linkcheck.json", result, index)
     try:
         _show(result, reports, args)
     except BrokenPipeError:

@@ -6,20 +6,30 @@ remote link has failed; local problems carry no run count, so an unchanged curri
 same report run after run. A problem of the baseline counts as
 fixed only when this run looked at its file and either verified the link or found it gone;
 a file outside this run, or a link that could not be verified now, proves nothing.
+
+Reading a big report back costs more than the rest of a report's work, so the run that writes
+one also keeps its failing entries beside the result store, under the SHA-256 of the report's
+bytes: a baseline with those very bytes is read from there (any other is parsed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..models import Change, Changes, Link, RunResult, Status
+from .json_report import link_entry
+from .output import OutputError, write_text
+from .problems import sorted_links
 
 FAILING = (Status.BROKEN, Status.NEW_FAILURE)
 _VERIFIED = (Status.OK, Status.REDIRECTED)
 _FAILING_VALUES = tuple(str(s) for s in FAILING)  # a tuple: an entry's status may be a list
+INDEX_NAME = "baseline-index.json"  # beside the result store
+_INDEX_FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +40,33 @@ class Baseline:
     problems: dict[tuple[str, str], dict[str, Any]]  # (file, target) -> link entry
 
 
-def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, tuple[str, ...]]:
+def load_baseline(path: Path, required: bool = False,
+                  index: Path | None = None) -> tuple[Baseline | None, tuple[str, ...]]:
     """Read a previous JSON report; a missing or unreadable one gives None and says why.
 
     The default baseline may well be missing (a first run); a `required` one, named by the
-    user, is worth a note when it is.
+    user, is worth a note when it is. `index`: where the run that wrote the report kept its
+    failing entries (`remember_baseline`), used when they belong to these very bytes.
     """
     if not path.exists():
         note = f"{path}: baseline report not found; every problem is listed as new"
         return None, (note,) if required else ()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        indexed = _indexed(index, raw) if index is not None else None
+        if indexed is not None:
+            return Baseline(str(path), indexed), ()
+        text = raw.decode("utf-8")
+        if "\r" in text:  # as reading the file as text would give it
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return None, (f"{path}: cannot read the previous report ({exc}); "
                       "every problem is listed as new",)
+    return _baseline(path, data)
+
+
+def _baseline(path: Path, data: Any) -> tuple[Baseline | None, tuple[str, ...]]:
     links = data.get("links") if isinstance(data, dict) else None
     if not isinstance(links, list):
         return None, (f"{path}: not a linkcheck JSON report (no 'links' list); "
@@ -53,6 +76,41 @@ def load_baseline(path: Path, required: bool = False) -> tuple[Baseline | None, 
         if _is_failing_entry(entry):
             problems.setdefault((entry["file"], entry["resolved_url"]), entry)
     return Baseline(str(path), problems), ()
+
+
+def remember_baseline(report: Path, run: RunResult, index: Path) -> None:
+    """Keep the failing entries of the JSON report just written to `report` in `index`, under
+    the digest of its bytes: what `load_baseline` would read from that report, without
+    parsing it. A cache: when it cannot be written, the next run parses the report."""
+    problems: dict[tuple[str, str], dict[str, Any]] = {}
+    results = run.results
+    for link in sorted_links(run):  # the report's order: the first failing entry is kept
+        result = results[link.resolved_url]
+        if result.status in FAILING:
+            entry = link_entry(link, result)
+            problems.setdefault((entry["file"], entry["resolved_url"]), entry)
+    try:
+        digest = hashlib.sha256(report.read_bytes()).hexdigest()
+        document = {"format": _INDEX_FORMAT, "sha256": digest, "entries": list(problems.values())}
+        write_text(index, json.dumps(document, ensure_ascii=False))
+    except (OSError, OutputError):
+        pass  # an index left from before names another report's digest: never used for this one
+
+
+def _indexed(index: Path, raw: bytes) -> dict[tuple[str, str], dict[str, Any]] | None:
+    """The failing entries `index` keeps for a report of exactly these bytes, else None."""
+    try:
+        document = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if (not isinstance(document, dict) or document.get("format") != _INDEX_FORMAT
+            or document.get("sha256") != hashlib.sha256(raw).hexdigest()
+            or not isinstance(document.get("entries"), list)):
+        return None
+    entries = document["entries"]
+    if not all(_is_failing_entry(entry) for entry in entries):
+        return None
+    return {(entry["file"], entry["resolved_url"]): entry for entry in entries}
 
 
 def _is_failing_entry(entry: Any) -> bool:
