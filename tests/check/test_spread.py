@@ -11,7 +11,7 @@ import pytest
 from sites_helpers import NO_HTTPS_TWINS
 
 from linkcheck import pipeline
-from linkcheck.check.remote import spread, workers
+from linkcheck.check.remote import processes, spread, workers
 from linkcheck.cli import main
 from linkcheck.config import CheckConfig, Config, RuleConfig
 
@@ -58,9 +58,9 @@ def started(monkeypatch) -> list[int]:
     seen: list[int] = []
     real = workers.Worker.start
 
-    async def start(self, config, origins):
+    async def start(self, config, origins, pipes):
         seen.append(self.index)
-        await real(self, config, origins)
+        await real(self, config, origins, pipes)
 
     monkeypatch.setattr(workers.Worker, "start", start)
     return seen
@@ -118,7 +118,8 @@ def test_workers_for_counts_cores_and_pages():
 
 def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch, simweb, started):
     expected = write_corpus(tmp_path, simweb, "dies")
-    monkeypatch.setattr(workers, "COMMAND",
+    monkeypatch.setattr(processes, "may_fork", lambda: False)
+    monkeypatch.setattr(processes, "COMMAND",
                         (sys.executable, "-c", "import sys; sys.stderr.write('gone\\n'); "
                                                "sys.exit(3)"))
     code, report = run_cli(tmp_path, monkeypatch, "--workers", "2")
@@ -130,7 +131,8 @@ def test_a_worker_that_dies_loses_nothing(tmp_path, monkeypatch, simweb, started
 
 def test_a_worker_that_hangs_is_stopped_at_the_deadline(tmp_path, monkeypatch, simweb):
     expected = write_corpus(tmp_path, simweb, "hangs")
-    monkeypatch.setattr(workers, "COMMAND",
+    monkeypatch.setattr(processes, "may_fork", lambda: False)
+    monkeypatch.setattr(processes, "COMMAND",
                         (sys.executable, "-c", "import time; time.sleep(60)"))
     monkeypatch.setattr(workers, "DEADLINE_GRACE", 0.5)
     began = time.monotonic()

@@ -163,9 +163,10 @@ class SpreadSession:
         config = dataclasses.replace(self.config, check=dataclasses.replace(
             check, max_concurrency=min(share, check.max_concurrency)))
         self._load = [0] * count
+        pipes: list[int] = []
         for index in range(count):
             worker = Worker(index, self)
-            await worker.start(config, frozenset(self._origins))
+            await worker.start(config, frozenset(self._origins), pipes)
             self.workers.append(worker)
         held, self._held = self._held, []
         self._route(held, "add")

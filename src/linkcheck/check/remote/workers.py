@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
-from pathlib import Path
 from typing import Any, Protocol
 
 from ...config import Config
 from ...http.outcome import Failure, FailureKind
 from ...progress import ProgressEvent
+from . import processes
 from .checker import RemoteOutcome
+from .processes import Child
 from .verdict import Chain, PageRules, classify
 from .wire import WireError, frame, read_message
 
 DEADLINE_GRACE = 30.0  # seconds past the deadline a worker may take to hand in its outcome
 STOP_WAIT = 2.0  # seconds a worker gets to exit once told to, before it is killed
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])  # where `linkcheck` is imported from
-COMMAND = (sys.executable, "-m", "linkcheck.check.remote.worker")
 
 
 class Listener(Protocol):
@@ -37,21 +34,20 @@ class Worker:
         self.index, self.spread = index, spread
         self.urls: list[str] = []  # every URL sent to it, extras included
         self.extras: set[str] = set()
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: Child | None = None
         self.failed: str | None = None
         self.deadline: float | None = None
         self._tasks: list[asyncio.Task] = []
         self._errors = b""
 
-    async def start(self, config: Config, origins: frozenset[str]) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))}
+    async def start(self, config: Config, origins: frozenset[str], pipes: list[int]) -> None:
+        """Start it (forked where processes.may_fork allows); `pipes`: the descriptors of the
+        workers forked before it, which a forked one closes (and adds its own to)."""
         self.deadline = config.check.deadline
         self._began = time.monotonic()
         try:
-            self.process = await asyncio.create_subprocess_exec(
-                *COMMAND, env=env, stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            self.process = await (processes.forked(pipes) if processes.may_fork()
+                                  else processes.spawned())
         except (OSError, ValueError) as exc:
             self.failed = f"could not start ({type(exc).__name__}: {exc})"
             return
@@ -60,9 +56,8 @@ class Worker:
 
     def send(self, message: Any) -> None:
         process = self.process
-        if self.failed is None and process is not None and process.stdin is not None \
-                and not process.stdin.is_closing():
-            process.stdin.write(frame(message))
+        if self.failed is None and process is not None and process.input_open():
+            process.write(frame(message))
 
     async def _read(self) -> RemoteOutcome:
         while True:
@@ -113,8 +108,8 @@ class Worker:
         process = self.process
         if process is None:
             return
-        if process.stdin is not None and not process.stdin.is_closing():
-            process.stdin.close()
+        if process.input_open():
+            process.close_input()
         if kill and process.returncode is None:
             process.kill()
         if process.returncode is None:
