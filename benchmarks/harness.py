@@ -67,6 +67,7 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
 
     ru_maxrss of a waited child covers the largest process among it and its waited descendants.
     """
+    env = as_installed(cmd, env)
     err_path = Path(f"{log_prefix}.stderr")
     start = time.monotonic()
     with open(f"{log_prefix}.stdout", "wb") as out, open(err_path, "wb") as err:
@@ -77,6 +78,27 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
     tail = err_path.read_text("utf-8", "replace")[-1500:]
     cpu = rusage.ru_utime + rusage.ru_stime
     return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail)
+
+
+_COMPILED: set[str] = set()  # the interpreters whose linkcheck is compiled
+
+
+def as_installed(cmd: list[str], env: dict[str, str] | None) -> dict[str, str] | None:
+    """The environment of a measured Python run: linkcheck's modules run from cached bytecode,
+    as a pip install leaves them (pip compiles them), even where the calling shell sets
+    PYTHONDONTWRITEBYTECODE; there every run, and every worker process, would compile the
+    package again (some 50 ms of a warm run). Compiled once per interpreter, before its first
+    measured run; lychee's runs are left as they are."""
+    if not Path(cmd[0]).name.startswith("python"):
+        return env
+    env = {k: v for k, v in (os.environ if env is None else env).items()
+           if k != "PYTHONDONTWRITEBYTECODE"}
+    if cmd[0] not in _COMPILED:
+        subprocess.run([cmd[0], "-c", "import compileall, os, linkcheck; compileall.compile_dir("
+                        "os.path.dirname(linkcheck.__file__), quiet=1)"],
+                       env=env, capture_output=True, timeout=300, check=False)
+        _COMPILED.add(cmd[0])
+    return env
 
 
 def _wait(proc: subprocess.Popen, deadline: float) -> tuple[int | None, resource.struct_rusage]:
