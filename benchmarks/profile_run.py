@@ -2,12 +2,15 @@
 
     python benchmarks/profile_run.py                  # 5,000 URLs: cold, then warm
     python benchmarks/profile_run.py --profile --top 40   # also the top functions (cProfile)
+    python benchmarks/profile_run.py --profile --args=--workers=1   # the checker in-process
 
 linkcheck runs in its default configuration in a child process, cold (fresh store and caches),
 then warm (its own store from the cold run). The child wraps each stage function where the run
 looks it up and prints its wall and CPU time (a coroutine's CPU is shared with the others, so
 only its wall time is shown); start-up is the time to import the CLI. With --profile the run
 is under cProfile, which slows Python code down by about half: read its shares, not seconds.
+The remote checks run in worker processes by default, whose time the profile does not see:
+`--args=--workers=1` (any CLI arguments, appended to the run's) keeps them in the profiled one.
 Nothing leaves 127.0.0.0/8; the child is killed past `--timeout`.
 """
 
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--work-dir", default=str(HERE / "out" / "profile"))
     parser.add_argument("--profile", action="store_true", help="also run under cProfile")
+    parser.add_argument("--args", action="append", default=[], metavar="ARGS",
+                        help="more arguments for `linkcheck run`, split at spaces")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-profile", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
@@ -136,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 cmd += ["--child-profile", str(profile)]
             cmd += ["--", "run", str(corpus.markdown_dir), "--output-dir",
                     str(home / "reports"), "--quiet", "--private-ok"]
+            cmd += [part for extra in args.args for part in extra.split()]
             web.command("reset")
             measured = run_measured(cmd, home, args.timeout, work / label)
             requests = web.command("stats")["requests"]

@@ -48,26 +48,31 @@ async def fetch(clients: Clients, spec: RequestSpec, jar: CookieJar) -> Outcome:
                               netrc=spec.netrc)
     pool = clients.pool_for(target, spec.connections)
     deadline = asyncio.get_running_loop().time() + spec.total_timeout
-    try:
+    response: httpcore.Response | None = None
+    headers: dict[str, str] = {}
+    body = _Body()
+    try:  # one deadline for the answer and its body: what it cuts short tells which it was
         async with asyncio.timeout_at(deadline):
             response = await pool.handle_async_request(request)
+            jar.store(spec.url, response.headers)
+            headers = _header_dict(response.headers)
+            # An error page is read only far enough to recognise a bot challenge.
+            limit = spec.body_limit
+            if not 200 <= response.status < 300:
+                limit = min(limit, ERROR_BODY_LIMIT)
+            await body.read(response, headers, limit, deadline)
     except TimeoutError:
-        return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
+        if response is None:
+            return Failure(FailureKind.TIMEOUT, f"no answer within {spec.total_timeout:g} s")
+        body.cut_off(None)
     except HTTP_ERRORS as exc:
-        failure = failure_of(exc)
-        forget_frames(exc)
-        return failure
-    try:
-        jar.store(spec.url, response.headers)
-        headers = _header_dict(response.headers)
-        # An error page is read only far enough to recognise a bot challenge.
-        limit = spec.body_limit
-        if not 200 <= response.status < 300:
-            limit = min(limit, ERROR_BODY_LIMIT)
-        body = _Body()
-        await body.read(response, headers, limit, deadline)
+        failure = failure_of(forget_frames(exc))
+        if response is None:
+            return failure
+        body.cut_off(failure)
     finally:
-        await response.aclose()
+        if response is not None:
+            await response.aclose()
     return Reply(spec.url, response.status, headers, body.data, body.truncated,
                  body.undecodable, body.cut_short)
 
@@ -125,20 +130,13 @@ class _Body:
     def data(self) -> bytes:
         return b"".join(self.chunks)
 
-    async def read(self, response: httpcore.Response, headers: Mapping[str, str], limit: int,
-                   deadline: float) -> None:
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self._read(response, headers, limit, deadline)
-        except TimeoutError:
-            self.truncated, self.cut_short = True, "not read in time"
-        except HTTP_ERRORS as exc:
-            failure = failure_of(forget_frames(exc))
-            self.truncated = True
-            self.cut_short = ("not read in time" if failure.kind is FailureKind.TIMEOUT
-                              else "ended early")
+    def cut_off(self, failure: Failure | None) -> None:
+        """The body stopped early: the deadline passed (None), or the exchange failed."""
+        self.truncated = True
+        self.cut_short = ("not read in time" if failure is None
+                          or failure.kind is FailureKind.TIMEOUT else "ended early")
 
-    async def _read(self, response: httpcore.Response, headers: Mapping[str, str],
+    async def read(self, response: httpcore.Response, headers: Mapping[str, str],
                     limit: int, deadline: float) -> None:
         """Raw bytes decoded here, so neither side ever passes `limit` (gzip bombs).
 

@@ -56,13 +56,13 @@ def _basic_auth(username: str | None, password: str | None) -> str | None:
 # scheme://authority of an http(s) URL whose authority holds nothing but letters, digits, dots,
 # hyphens and a port colon: it ends at the first / ? # or the end, and (a path never makes a
 # URL invalid) it alone decides the origin, so URLs with the same one share it
-_PLAIN_AUTHORITY = re.compile(r"https?://[A-Za-z0-9.:-]+(?=[/?#]|$)")
+PLAIN_AUTHORITY = re.compile(r"https?://[A-Za-z0-9.:-]+(?=[/?#]|$)")
 
 
 def origin_of(url: str) -> str | None:
     """scheme://host:port of a URL, the key of its pool and of its politeness; None if invalid.
     Parsed once per plain authority (the rules' https twins alone are thousands of URLs)."""
-    plain = _PLAIN_AUTHORITY.match(url)
+    plain = PLAIN_AUTHORITY.match(url)
     if plain is not None:
         return _authority_origin(plain.group())
     target = parse_target(url)

@@ -3,13 +3,14 @@ pull request's config may not take from the environment."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from urllib.parse import urlsplit
 
-from ...http.target import DEFAULT_PORTS, origin_of
+from ...http.target import DEFAULT_PORTS, PLAIN_AUTHORITY, origin_of
 from ...models import Hop
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -22,6 +23,12 @@ def may_carry_secrets(url: str, hops: Sequence[Hop]) -> bool:
     Only over https, or plain http to a loopback host (nothing crosses a network); only to the
     scheme's default port, or to the origin of the link as written; and never once the chain
     has gone from https to http."""
+    if not hops and (plain := PLAIN_AUTHORITY.match(url)) is not None:
+        return _first_hop_to(plain.group())
+    return _may_carry(url, hops)
+
+
+def _may_carry(url: str, hops: Sequence[Hop]) -> bool:
     chain = [hop.url for hop in hops] + [url]
     if any(a[:6].lower() == "https:" and b[:5].lower() == "http:" for a, b in pairwise(chain)):
         return False
@@ -34,6 +41,13 @@ def may_carry_secrets(url: str, hops: Sequence[Hop]) -> bool:
     if scheme != "https" and not _is_loopback(parts.hostname or ""):
         return False
     return port in (None, DEFAULT_PORTS.get(scheme)) or origin_of(url) == origin_of(chain[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_hop_to(authority: str) -> bool:
+    """may_carry_secrets of a link as written whose `scheme://authority` holds nothing but
+    letters, digits, dots, hyphens and a port: that part alone decides, once per authority."""
+    return _may_carry(authority + "/", ())
 
 
 def untrusted_headers(headers: Mapping[str, str], where: str, notes: list[str]) -> dict[str, str]:

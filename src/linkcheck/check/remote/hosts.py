@@ -7,8 +7,7 @@ import asyncio
 import os
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -195,6 +194,21 @@ def resolve_headers(
     return resolved
 
 
+class _Slot:
+    """Hosts.slot's place, held for one `async with` (a class: a request's cheapest way in)."""
+
+    __slots__ = ("_hosts", "_host")
+
+    def __init__(self, hosts: Hosts, host: Host) -> None:
+        self._hosts, self._host = hosts, host
+
+    async def __aenter__(self) -> None:
+        await self._hosts._take(self._host)
+
+    async def __aexit__(self, kind, value, traceback) -> None:
+        self._hosts._give_back(self._host, kind is None)
+
+
 class Hosts:
     """All hosts of a run, created on first use, and the global limit on requests in flight."""
 
@@ -273,33 +287,32 @@ class Hosts:
         return [url for group in sorted(groups.values(), key=expected_wait, reverse=True)
                 for url in group]
 
-    @asynccontextmanager
-    async def slot(self, host: Host) -> AsyncIterator[None]:
-        """Hold a place for one request: the host's slot first (waiting out its backoff while
-        holding it, so the host's other requests wait too), then a global one. A backoff that
-        began while waiting for the global place is waited out too: nothing starts inside it."""
+    def slot(self, host: Host) -> _Slot:
+        """Hold a place for one request (`async with`): the host's slot first (waiting out its
+        backoff while holding it, so the host's other requests wait too), then a global one. A
+        backoff that began while waiting for the global place is waited out too: nothing
+        starts inside it."""
+        return _Slot(self, host)
+
+    async def _take(self, host: Host) -> None:
         await host.slots.acquire()
         try:
-            async with self._global_place(host):
-                yield
-        finally:
+            while True:
+                while (wait := host.polite.not_before - self._clock()) > 0:
+                    await self._sleep(wait)
+                await self._global.acquire()
+                if host.polite.not_before <= self._clock():
+                    return
+                self._global.release()  # backed off meanwhile: not a global place held asleep
+        except BaseException:
             host.slots.release()
-        if self._clock() >= host.polite.not_before:  # an answer, and no backoff asked for since
-            self._succeeded(host)
+            raise
 
-    @asynccontextmanager
-    async def _global_place(self, host: Host) -> AsyncIterator[None]:
-        while True:
-            while (wait := host.polite.not_before - self._clock()) > 0:
-                await self._sleep(wait)
-            await self._global.acquire()
-            if host.polite.not_before <= self._clock():
-                break
-            self._global.release()  # backed off meanwhile: not a global place held asleep
-        try:
-            yield
-        finally:
-            self._global.release()
+    def _give_back(self, host: Host, answered: bool) -> None:
+        self._global.release()
+        host.slots.release()
+        if answered and self._clock() >= host.polite.not_before:  # and no backoff asked since
+            self._succeeded(host)
 
     def back_off(self, host: Host, seconds: float) -> None:
         """The host asked to wait (429, 503): no request to it starts for `seconds`, and it

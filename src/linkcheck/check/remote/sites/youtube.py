@@ -28,6 +28,8 @@ _PATH_FORMS = ("embed", "shorts", "live", "v")  # /embed/ID, /shorts/ID, ...
 
 def video_id(url: str) -> str | None:
     """The video a watch, short (youtu.be), embed or shorts URL plays; None for other URLs."""
+    if "youtu" not in url.lower():  # every host above holds it: most URLs end here, unsplit
+        return None
     try:
         split = urlsplit(url)
         host = (split.hostname or "").lower()
