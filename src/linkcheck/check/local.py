@@ -38,13 +38,16 @@ def check_local(
     documents = list(documents)
     anchors = _AnchorIndex({doc.file: doc for doc in documents}, extract or _extract_file, site)
     results: dict[str, CheckResult] = {}
+    remote: set[str] = set()  # targets classified remote already (the checker's, not ours)
     for document in documents:
         for link in document.links:
             target = link.resolved_url
-            if target in results:
+            if target in results or target in remote:
                 continue
             kind = target_kind(target)
-            if kind is not TargetKind.REMOTE:
+            if kind is TargetKind.REMOTE:
+                remote.add(target)
+            else:
                 results[target] = _verdict(target, kind, anchors, link.file)
                 if site is not None and results[target].reason == "file not found":
                     results[target] = _docusaurus_route(link, site, anchors, results[target])
