@@ -281,7 +281,7 @@ def _history_from_row(row: tuple) -> UrlHistory:
 
 
 def _result_from_row(row: tuple) -> CheckResult:
-    hops = tuple(Hop(url, code) for url, code in json.loads(row[7]))
+    hops = () if row[7] == "[]" else tuple(Hop(url, code) for url, code in json.loads(row[7]))
     return CheckResult(
         target=row[0], status=Status(row[1]), reason=row[2], status_code=row[3],
         final_url=row[4], redirects=hops, permanent=bool(row[6]), from_cache=True,
