@@ -73,9 +73,12 @@ def test_a_damaged_or_foreign_cache_is_ignored(files, tmp_path):
         assert extract_all(files, cache) == fresh
     extract_all(files, cache)
     data = json.loads(cache.read_text(encoding="utf-8"))
-    data["files"]["a.md"]["document"]["links"][0] = ["too", "short"]
-    cache.write_text(json.dumps(data), encoding="utf-8")
-    assert extract_all(files, cache) == fresh
+    row = data["files"]["a.md"]["document"]["links"][0]
+    for damaged in (["too", "short"], [*row, "one more"], [row[0], row[1], row[2], 7, *row[4:]],
+                    [*row[:6], "no such kind", *row[7:]]):
+        data["files"]["a.md"]["document"]["links"][0] = damaged
+        cache.write_text(json.dumps(data), encoding="utf-8")
+        assert extract_all(files, cache) == fresh
 
 
 def test_front_matter_json_cannot_hold_is_not_cached(tmp_path, monkeypatch):

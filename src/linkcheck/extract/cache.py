@@ -193,7 +193,8 @@ def _write_entries(out: TextIO, fingerprint: str, entries: dict[str, dict]) -> N
 def _cacheable_model() -> bool:
     """Only the Document this module knows how to write: a field added later disables the
     cache until this module learns it, rather than losing the field."""
-    return tuple(f.name for f in fields(Document)) == _DOCUMENT_FIELDS
+    return (tuple(f.name for f in fields(Document)) == _DOCUMENT_FIELDS
+            and tuple(f.name for f in fields(Link)) == _LINK_FIELDS)
 
 
 def _encode(document: Document) -> dict[str, Any] | None:
@@ -228,14 +229,15 @@ def _row(record: Any) -> list:
 
 
 _KINDS = {kind.value: kind for kind in LinkKind}
-_KIND_AT = [f.name for f in fields(Link)].index("kind")
+_LINK_FIELDS = ("file", "line", "column", "url", "resolved_url", "text", "kind", "section", "key")
 
 
 def _link(row: list) -> Link:
-    """A link from its cached row; its strings interned (JSON gives each its own copy)."""
-    kind = _KINDS[row[_KIND_AT]]
-    row = [intern(value) if type(value) is str else value for value in row]
-    return Link(*row[:_KIND_AT], kind, *row[_KIND_AT + 1 :])
+    """A link from its cached row; its strings interned (JSON gives each its own copy). A row
+    of another length or a string that is not one (a damaged cache) raises: extracted again."""
+    file, line, column, url, resolved_url, text, kind, section, key = row
+    return Link(intern(file), line, column, intern(url), intern(resolved_url), intern(text),
+                _KINDS[kind], intern(section), intern(key))
 
 
 def _decode(data: dict[str, Any]) -> Document:
