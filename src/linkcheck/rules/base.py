@@ -6,7 +6,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..config import Config
@@ -46,7 +46,8 @@ class Settings:
     ignore_paths: tuple[str, ...] = ()
 
     def ignores(self, file: str) -> bool:
-        return any(fnmatch.fnmatch(file, pattern) for pattern in self.ignore_paths)
+        return bool(self.ignore_paths) and any(
+            fnmatch.fnmatch(file, pattern) for pattern in self.ignore_paths)
 
     def finding(
         self, file: str, line: int, column: int, message: str, **extra: Any
@@ -77,8 +78,15 @@ class Context:
                        self._sites)
 
     def suppressed(self, rule: Rule, file: str, line: int) -> bool:
-        marks = self.suppressions.get(file)
-        return marks is not None and marks.covers(line, (rule.slug, rule.id))
+        if file not in self._marked_files:  # most files: no suppression comment
+            return False
+        return self.suppressions[file].covers(line, (rule.slug, rule.id))
+
+    @cached_property
+    def _marked_files(self) -> frozenset[str]:
+        """The files with a suppression comment that silences something."""
+        return frozenset(file for file, marks in self.suppressions.items()
+                         if marks.lines or marks.blocks)
 
     def url_sites(self, document: Document) -> list[UrlSite]:
         """`url_sites(document)`, shared by the rules of this run (do not mutate the list)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..models import CheckResult, Finding, Link, Severity, Status
 from .base import Context, Rule, Settings, places, resource_links
@@ -19,25 +19,31 @@ def resource_key(link: Link, results: Mapping[str, CheckResult], follow: bool) -
     return normalise(link.resolved_url)
 
 
-def context_key(context: Context, link: Link, follow: bool) -> str:
-    """`resource_key`, computed once per target for all the rules of a run."""
-    keys = context.memo.setdefault(("resource-key", follow), {})
-    key = keys.get(link.resolved_url)
-    if key is None:
-        key = keys[link.resolved_url] = resource_key(link, context.results, follow)
-    return key
+def keys_of(context: Context, follow: bool) -> Callable[[Link], str]:
+    """`resource_key` of a link of this run, computed once per target for all its rules."""
+    keys: dict[str, str] = context.memo.setdefault(("resource-key", follow), {})
+    results = context.results
+
+    def key_of(link: Link) -> str:
+        key = keys.get(link.resolved_url)
+        if key is None:
+            key = keys[link.resolved_url] = resource_key(link, results, follow)
+        return key
+
+    return key_of
 
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     options = settings.options
+    include_local, key_of = options["include_local"], keys_of(context, options["follow_redirects"])
     groups: dict[str, list[Link]] = defaultdict(list)
     for document in context.documents:
         for link in resource_links(document):
-            if not (link.is_remote or options["include_local"]):
+            if not (link.is_remote or include_local):
                 continue
             if context.suppressed(settings.rule, link.file, link.line):
                 continue  # a suppressed place is an intended repeat: it does not count
-            groups[context_key(context, link, options["follow_redirects"])].append(link)
+            groups[key_of(link)].append(link)
     across = Severity(options["across_files"])
     for links in groups.values():
         if len(links) > 1:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..models import Finding, Link, LinkKind
 from .base import Context, Rule, Settings, places, plain_text, text_is_url
-from .duplicate_url import context_key
+from .duplicate_url import keys_of
 from .non_descriptive_link_text import GENERIC_TEXTS
 
 _WRITTEN_TEXT = (LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.HTML_LINK)
@@ -30,11 +30,11 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
         if link.kind in _WRITTEN_TEXT and link.is_remote and plain_text(link.text) not in generic
         and not text_is_url(link) and not context.suppressed(settings.rule, link.file, link.line)
     ]
-    follow = settings.options["follow_redirects"]
+    key_of = keys_of(context, settings.options["follow_redirects"])
     by_url: dict[str, list[Link]] = defaultdict(list)
     by_text: dict[str, list[tuple[Link, str]]] = defaultdict(list)
     for link in links:
-        key = context_key(context, link, follow)
+        key = key_of(link)
         by_url[key].append(link)
         by_text[plain_text(link.text)].append((link, key))
     for group in by_url.values():
