@@ -33,6 +33,7 @@ class Measured:
     returncode: int | None  # None: killed at the timeout
     cpu: float = 0.0  # user + system seconds of the child's tree
     stderr_tail: str = ""
+    tree_rss_mb: float = 0.0  # the most RSS its processes held together (sampled every 20 ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class RunRecord:
     report_written: bool = True
     not_http: int = 0  # connections that sent no HTTP (https:// probes of a plain port)
     connections: int = 0
+    tree_rss_mb: float = 0.0  # the most RSS its processes held together (sampled)
 
 
 def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
@@ -73,11 +75,12 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
     with open(f"{log_prefix}.stdout", "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env=env)
-        returncode, rusage = _wait(proc, start + timeout)
+        tree: list[float] = [0.0]
+        returncode, rusage = _wait(proc, start + timeout, tree)
     wall = time.monotonic() - start
     tail = err_path.read_text("utf-8", "replace")[-1500:]
     cpu = rusage.ru_utime + rusage.ru_stime
-    return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail)
+    return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail, tree[0])
 
 
 _COMPILED: set[str] = set()  # the interpreters whose linkcheck is compiled
@@ -101,9 +104,12 @@ def as_installed(cmd: list[str], env: dict[str, str] | None) -> dict[str, str] |
     return env
 
 
-def _wait(proc: subprocess.Popen, deadline: float) -> tuple[int | None, resource.struct_rusage]:
-    """Exit code (None when killed at the deadline) and resource usage of the child's tree."""
+def _wait(proc: subprocess.Popen, deadline: float,
+          tree: list[float]) -> tuple[int | None, resource.struct_rusage]:
+    """Exit code (None when killed at the deadline) and resource usage of the child's tree;
+    tree[0]: the most RSS (MB) its processes held at once, sampled."""
     while True:
+        tree[0] = max(tree[0], _tree_rss_mb(proc.pid))
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -113,7 +119,26 @@ def _wait(proc: subprocess.Popen, deadline: float) -> tuple[int | None, resource
             _, _, rusage = os.wait4(proc.pid, 0)
             proc.returncode = -signal.SIGKILL
             return None, rusage
-        time.sleep(0.01)
+        time.sleep(0.02)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """The resident memory of a process and its descendants, from /proc (0 elsewhere)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * _PAGE
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", "rb") as children:
+                    todo.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not Linux
+    return total / (1024 * 1024)
 
 
 def lychee_command(markdown_dir: Path, report: Path, max_concurrency: int, per_host: int,
@@ -175,7 +200,7 @@ def record(tool: str, label: str, round_: int, measured: Measured, load: float,
         stats["repeated_requests"], len(result.false_alarms), len(result.misses), result.reported,
         {"false_alarms": list(result.false_alarms[:3]), "misses": list(result.misses[:3])},
         (problem + "\n" + measured.stderr_tail) if problem else "", not problem,
-        stats.get("not_http", 0), stats.get("connections", 0),
+        stats.get("not_http", 0), stats.get("connections", 0), measured.tree_rss_mb,
     )
 
 
@@ -196,7 +221,8 @@ def one_line(r: RunRecord) -> str:
     note = f"\n    no usable report: {r.stderr_tail.strip()[-600:]}" if r.stderr_tail else ""
     return (
         f"  [{r.round}] {r.label:<30} {r.wall:6.2f} s (CPU {r.cpu:5.2f} s, load {r.load:3.1f})  "
-        f"{r.max_rss_mb:6.1f} MB  {r.requests:6d} requests  {r.connections} connections  "
+        f"{r.max_rss_mb:6.1f} MB ({r.tree_rss_mb:.0f} MB all processes)  "
+        f"{r.requests:6d} requests  {r.connections} connections  "
         f"in flight max {r.max_in_flight}{over}  "
         f"{r.false_alarms} false alarms  {r.misses} misses  server CPU {r.server_cpu:.2f} s"
         f"{failed}{note}"
@@ -219,6 +245,7 @@ def summarise(records: list[RunRecord]) -> dict[str, dict]:
             "wall": spread([r.wall for r in runs]),
             "cpu": spread([r.cpu for r in runs]),
             "max_rss_mb": spread([r.max_rss_mb for r in runs]),
+            "tree_rss_mb": spread([r.tree_rss_mb for r in runs]),
             "requests": spread([r.requests for r in runs]),
             "connections": spread([r.connections for r in runs]),
             "max_in_flight": max(r.max_in_flight for r in runs),
@@ -250,7 +277,9 @@ def _cell(figure: dict | float, fmt: str) -> str:
 
 
 ROWS = (("wall time, s", "wall", "{:.2f}"), ("CPU time, s", "cpu", "{:.2f}"),
-        ("peak RSS, MB", "max_rss_mb", "{:.0f}"), ("requests sent", "requests", "{:.0f}"),
+        ("peak RSS, MB (largest process)", "max_rss_mb", "{:.0f}"),
+        ("peak RSS, MB (all processes, sampled)", "tree_rss_mb", "{:.0f}"),
+        ("requests sent", "requests", "{:.0f}"),
         ("connections", "connections", "{:.0f}"),
         ("most in flight on one host", "max_in_flight", "{:.0f}"),
         ("answered 429 (worst run)", "answered_429", "{:.0f}"),
