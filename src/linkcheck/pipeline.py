@@ -205,15 +205,29 @@ def _run_loop(work: Coroutine[Any, Any, _T]) -> _T:
     """`asyncio.run(work)`, its result handed over outside the main task: on the way out
     asyncio.run puts back the SIGINT handler, and Python's signal module then formats the
     replaced handler (which holds the main task) into a discarded error message, a task repr
-    that would spell out a finished task's result, every verdict of the run."""
+    that would spell out a finished task's result, every verdict of the run.
+
+    The cycle collector runs meanwhile even where the command paused it (cli.py): checking
+    makes cycles all along (failures' tracebacks, futures), and a long run would keep them
+    all. What exists before is frozen: the collector does not walk it again and again."""
     import asyncio  # here: offline runs and start-up need no event loop
+    import gc
 
     outcome: list[_T] = []
 
     async def main() -> None:
         outcome.append(await work)
 
-    asyncio.run(main())
+    paused = not gc.isenabled()
+    if paused:
+        gc.freeze()
+        gc.enable()
+    try:
+        asyncio.run(main())
+    finally:
+        if paused:
+            gc.disable()
+            gc.unfreeze()
     return outcome[0]
 
 

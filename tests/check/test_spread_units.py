@@ -101,3 +101,20 @@ def test_what_peers_tell_before_the_watch_exists_is_kept():
     assert asyncio.run(go()) is NetworkState.UP
 
 
+
+
+def test_the_cycle_collector_runs_while_checking_and_is_paused_again_after():
+    import gc
+
+    from linkcheck.pipeline import _run_loop
+
+    async def seen() -> bool:
+        return gc.isenabled()
+
+    was = gc.isenabled()
+    gc.disable()  # as the command leaves it (cli._cycle_collector_paused)
+    try:
+        assert _run_loop(seen()) is True
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        (gc.enable if was else gc.disable)()

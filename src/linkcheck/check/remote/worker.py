@@ -13,6 +13,7 @@ only ever carries a crash, which the main process reads and names).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -30,6 +31,8 @@ PROGRESS_INTERVAL = 0.2  # seconds between progress messages
 def main() -> int:
     # Ctrl-C reaches the whole process group: the main process decides, and ends this one
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()  # what a forked worker shares with the main process is not walked again,
+    gc.enable()  # but the cycles checking makes are collected (the command pauses that)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt a message
     return asyncio.run(_serve(out))
