@@ -212,6 +212,8 @@ class Config:
             raise ConfigError(f"'site' must be one of {', '.join(SITES)}, got {self.site!r}")
 
     def is_excluded(self, url: str) -> bool:
+        if not self.exclude:  # the usual case: asked for every target of a run
+            return False
         return any(pattern.search(url) for pattern in _compiled(self.exclude))
 
 

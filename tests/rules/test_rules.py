@@ -313,3 +313,19 @@ def test_an_online_run_reads_each_source_file_once_for_the_rules(tmp_path, monke
     result = run(config, pool_factory=pools)
     assert result.results["https://scrum.test/guide"].status is Status.OK  # the twin was asked
     assert sorted(reads) == ["a.md", "b.md"]
+
+
+@pytest.mark.parametrize("text", [
+    "# Plain\n\nno comment at all [a](https://x.test/)\n",
+    "prose naming linkcheck-disable without a comment\n",
+    "<!-- linkcheck-disable-next-line duplicate-url -->\n[a](https://x.test/)\n",
+    "```md\n<!-- linkcheck-disable -->\n```\n", "",
+])
+def test_a_file_without_the_marker_gets_what_parsing_it_gives(text):
+    from linkcheck import rules
+    from linkcheck.rules.source import Source
+    from linkcheck.rules.suppress import parse
+
+    source = Source("a.md", text)
+    assert rules.suppressions(source) == parse(source.iter_lines(), source.code_lines,
+                                               rules._canonical)

@@ -26,7 +26,7 @@ from . import (
 )
 from .base import Context, Rule, Settings
 from .source import Source
-from .suppress import Suppressions, parse
+from .suppress import MARKER, Suppressions, parse
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -102,6 +102,8 @@ def build_context(
 
 
 def suppressions(source: Source) -> Suppressions:
+    if MARKER not in source.text:  # no suppression comment can be there: most files
+        return Suppressions()
     return parse(source.iter_lines(), source.code_lines, _canonical)
 
 

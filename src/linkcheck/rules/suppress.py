@@ -20,7 +20,7 @@ _COMMENT = re.compile(
     r"<!--\s*linkcheck-(disable-next-line|disable-line|disable|enable)\b(.*?)-->", re.DOTALL
 )
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
-_MARKER = "linkcheck-"  # every comment _COMMENT matches contains it
+MARKER = "linkcheck-"  # every comment _COMMENT matches contains it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def parse(
     unknown: list[UnknownRule] = []
     number = 0
     for number, text in enumerate(lines, start=1):
-        if _MARKER not in text or number in skip:  # the substring test spares the regex
+        if MARKER not in text or number in skip:  # the substring test spares the regex
             continue
         for match in _COMMENT.finditer(text):
             names = _names(match, number, canonical, unknown)
