@@ -34,16 +34,25 @@ from harness import fresh_work_dir, run_measured  # noqa: E402
 from simweb_fast import SimWebProcess  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-# (stage, module, function): each is timed where the run looks it up (pipeline's namespace)
+# (stage, module, function or Class.method): each is timed where the run looks it up
+# (pipeline's namespace). A streamed run reads the files while the checks go on: the stages
+# from "files read" to "waiting for the checks" overlap the network, which the last one waits
+# for; runs in turn (--offline) take _check_remote instead.
 STAGES = (
     ("discover", "linkcheck.pipeline", "discover"),
-    ("extraction (and its cache)", "linkcheck.pipeline", "extract_all"),
+    ("baseline read", "linkcheck.cli", "load_baseline"),
+    ("files read, targets sent", "linkcheck.pipeline", "_read_and_send"),
+    ("  extraction (and its cache)", "linkcheck.pipeline", "extract_each"),
+    ("  store lookups", "linkcheck.history.policy", "History.unknown"),
     ("local checks", "linkcheck.pipeline", "check_local"),
     ("rules' context", "linkcheck.pipeline", "build_context"),
-    ("remote: store + network", "linkcheck.pipeline", "_check_remote"),
-    ("  of which the network", "linkcheck.check.remote.checker", "check_remote"),
+    ("rules' extra URLs", "linkcheck.pipeline", "extra_targets"),
+    ("waiting for the checks", "linkcheck.check.remote.spread", "SpreadSession.outcome"),
+    ("remote, in turn", "linkcheck.pipeline", "_check_remote"),
     ("rules", "linkcheck.pipeline", "run_rules"),
     ("reports", "linkcheck.cli", "_write_reports"),
+    ("baseline: compare and keep", "linkcheck.cli", "compare"),
+    ("baseline: compare and keep", "linkcheck.cli", "remember_baseline"),
 )
 
 
@@ -57,9 +66,12 @@ def child(out: Path, profile: Path | None, argv: list[str]) -> None:
     figures: dict[str, list[float]] = {
         "start-up (imports)": [time.perf_counter() - wall0, time.process_time() - cpu0]}
     for label, module_name, name in STAGES:
-        module = importlib.import_module(module_name)
-        if hasattr(module, name):
-            setattr(module, name, _timed(getattr(module, name), figures.setdefault(label, [0, 0])))
+        owner = importlib.import_module(module_name)
+        *outer, name = name.split(".")
+        for part in outer:
+            owner = getattr(owner, part)
+        if hasattr(owner, name):
+            setattr(owner, name, _timed(getattr(owner, name), figures.setdefault(label, [0, 0])))
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
@@ -74,6 +86,20 @@ def child(out: Path, profile: Path | None, argv: list[str]) -> None:
 
 
 def _timed(function, into: list[float]):
+    if inspect.isgeneratorfunction(function):  # the time spent making each item
+        def timed_items(*args, **kwargs):
+            items = function(*args, **kwargs)
+            while True:
+                wall, cpu = time.perf_counter(), time.process_time()
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    into[0] += time.perf_counter() - wall
+                    into[1] += time.process_time() - cpu
+                yield item
+        return timed_items
     if inspect.iscoroutinefunction(function):
         async def timed_async(*args, **kwargs):
             wall = time.perf_counter()
