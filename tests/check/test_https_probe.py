@@ -130,3 +130,16 @@ def test_progress_counts_links_only(hosts):
     assert (events[-1].done, events[-1].total) == (3, 3)
     assert {outcome.results[t].status for t in twins} == {"skipped"}
     assert list(outcome.origins_answered) == [f"https://{HOSTS['ok']}:{hosts.port}"]
+
+
+def test_extras_checked_before_the_deadline_keep_their_verdicts(hosts):
+    """An origin's extras wait for its probe together: when the deadline cuts the slow one
+    short, those already checked keep their own verdicts."""
+    links = hosts.urls("ok", 1)
+    extras = [hosts.url("slow-deep", "/page/1"), hosts.url("slow-deep", "/page/2"),
+              hosts.url("slow-deep", "/slow/1")]
+    config = Config(check=CheckConfig(timeout=5.0, retries=0, deadline=1.0, allow_private=True))
+    outcome = asyncio.run(check_remote(links + extras, config, extras=frozenset(extras)))
+    verdicts = [(outcome.results[u].status, outcome.results[u].reason) for u in extras]
+    assert verdicts == [("ok", "ok"), ("ok", "ok"), ("unverifiable", "run deadline reached")]
+    assert outcome.results[links[0]].status == "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterable, AsyncIterator
 
 import httpcore
 
@@ -39,9 +40,10 @@ class OriginPool:
         except BaseException:
             await connection.aclose()
             raise
-        return httpcore.Response(response.status, headers=response.headers,
-                                 content=_Released(response, connection, self),
-                                 extensions=response.extensions)
+        # The answer's own body stream, wrapped to hand the connection back once it is closed
+        # (a second Response around it cost more than the wrapping).
+        response.stream = _Released(response.stream, connection, self)
+        return response
 
     async def _idle_connection(self) -> httpcore.AsyncHTTP11Connection | None:
         while self._idle:
@@ -78,16 +80,17 @@ class OriginPool:
 class _Released:
     """A response body that hands its connection back to the pool once closed."""
 
-    def __init__(self, response: httpcore.Response, connection: httpcore.AsyncHTTP11Connection,
+    def __init__(self, stream: AsyncIterable[bytes], connection: httpcore.AsyncHTTP11Connection,
                  pool: OriginPool) -> None:
-        self._response, self._connection, self._pool = response, connection, pool
+        self._stream, self._connection, self._pool = stream, connection, pool
 
-    def __aiter__(self):
-        return self._response.aiter_stream()
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return aiter(self._stream)
 
     async def aclose(self) -> None:
         try:
-            await self._response.aclose()
+            if hasattr(self._stream, "aclose"):
+                await self._stream.aclose()
         finally:
             if not (self._connection.is_idle() and self._pool.keep(self._connection)):
                 await self._connection.aclose()

@@ -27,17 +27,13 @@ from ...models import CheckResult, Hop, Status, origin_not_answering
 from ...progress import ProgressEvent
 from .choices import SOFT_404_BYTES, head_unreliable, location, page_info, timeout_for, wants_body
 from .credentials import may_carry_secrets
-from .extras import OriginGates
+from .extras import OriginGates, Pages, behind_gate
 from .health import PROBE_TIMEOUT
 from .hosts import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT  # re-exported for callers
 from .hosts import Host, Hosts
 from .network import NetworkState, NetworkWatch, WatchPeers
 from .page import ignorable_fragment
-from .retry import (
-    RetryPolicy,
-    is_rate_limited,
-    over_retry_after_cap,
-)
+from .retry import RetryPolicy, is_rate_limited, over_retry_after_cap
 from .sender import HostSender
 from .sites import claim, sites_for
 from .verdict import Chain, PageRules, classify, classify_fragment, is_bot_challenge
@@ -157,7 +153,7 @@ class PageChecks:
 
     async def check_all(self, pages: dict[str, list[tuple[str, str | None]]]) -> dict:
         self.begin(frozenset(filter(None, map(origin_of, pages))))
-        extra = {p for p, targets in pages.items() if all(t in self.extras for t, _ in targets)}
+        extra = {p: 0 for p, targets in pages.items() if all(t in self.extras for t, _ in targets)}
         self.add({p: targets for p, targets in pages.items() if p not in extra})
         self.add_extras({p: pages[p] for p in extra}, self.extras)
         self.close()
@@ -187,14 +183,21 @@ class PageChecks:
             if new:
                 fresh[page] = new
         self.watch.origins |= frozenset(filter(None, map(origin_of, fresh)))
+        gated: dict[str, Pages] = {}  # extras waiting for their origin's probe, by origin
         for page in self.hosts.longest_waits_first(fresh):
-            targets = fresh[page]
-            self._pages_left[origin_of(page)] += 1
-            extra = all(t in self.extras for t, _ in targets)
-            if not extra:
-                self._link_origins.add(origin_of(page))
-            work = self.check_extra(page, targets) if extra else self.check_page(page, targets)
-            self.tasks[asyncio.create_task(self._then_release(page, work))] = targets
+            targets, origin = fresh[page], origin_of(page)
+            self._pages_left[origin] += 1
+            if not all(t in self.extras for t, _ in targets):
+                self._link_origins.add(origin)
+            elif origin is not None and self.gates.gated(origin):
+                gated.setdefault(origin, []).append((page, targets))
+                continue
+            self.tasks[asyncio.create_task(self._then_release(page, targets))] = targets
+        for waiting in gated.values():
+            host = self.hosts.get(waiting[0][0])
+            assert host is not None  # an origin: a host
+            work = behind_gate(self.gates, host, waiting, self._then_release, self._refused)
+            self.tasks[asyncio.create_task(work)] = [t for _, ts in waiting for t in ts]
 
     def add_extras(self, pages: dict[str, list[tuple[str, str | None]]],
                    extras: frozenset[str]) -> None:
@@ -224,8 +227,8 @@ class PageChecks:
         down = self.watch.state is NetworkState.DOWN
         why = Failure(FailureKind.NO_NETWORK if down else FailureKind.DEADLINE)
         for task, targets in tasks.items():
-            if task.cancelled():
-                for target, _ in targets:
+            if task.cancelled():  # (an origin's extras in one task: some may have their verdict)
+                for target in [t for t, _ in targets if t not in self.results]:
                     self._record(classify(Chain(target, why), PageRules()))
         errors = [t.exception() for t in tasks if not t.cancelled() and t.exception()]
         if errors:
@@ -233,13 +236,25 @@ class PageChecks:
         self._emit(finished=True)
         return self.results
 
-    async def _then_release(self, page: str, work: Awaitable[None]) -> None:
+    async def _then_release(self, page: str, targets: list[tuple[str, str | None]]) -> None:
         """Check a page; after the last page of its origin, close the origin's connections."""
-        await work
+        await self.check_page(page, targets)
+        if (origin := self._done_with(page)) is not None:
+            await self.clients.release(origin)
+
+    def _refused(self, page: str, targets: list[tuple[str, str | None]], why_not: str) -> None:
+        """An extra page whose origin gave no answer to its probe: not worth a request."""
+        for target, _ in targets:
+            self._record(origin_not_answering(target, origin_of(page) or "", why_not))
+        if (origin := self._done_with(page)) is not None:
+            asyncio.ensure_future(self.clients.release(origin))
+
+    def _done_with(self, page: str) -> str | None:
+        """One more page of its origin done: the origin, if that was its last one."""
         origin = origin_of(page)
         self._pages_left[origin] -= 1
-        if origin is not None and self._pages_left[origin] == 0 and self._closed:
-            await self.clients.release(origin)
+        last = origin is not None and self._pages_left[origin] == 0 and self._closed
+        return origin if last else None
 
     async def _until_done_down_or_deadline(self, tasks: set[asyncio.Task],
                                            timeout: float | None) -> None:
@@ -253,15 +268,6 @@ class PageChecks:
         for future in (everything, down, *leftover):
             future.cancel()
         await asyncio.gather(everything, down, *leftover, return_exceptions=True)
-
-    async def check_extra(self, page: str, targets: list[tuple[str, str | None]]) -> None:
-        host = self.hosts.get(page)
-        why_not = await self.gates.why_not(host, page) if host else None
-        if why_not is None:
-            await self.check_page(page, targets)
-            return
-        for target, _ in targets:
-            self._record(origin_not_answering(target, host.origin, why_not))
 
     async def _probe_origin(self, host: Host, url: str) -> Outcome:
         spec = RequestSpec("GET", url, self.hosts.headers(host, False, secrets=False), 1,

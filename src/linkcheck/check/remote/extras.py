@@ -30,6 +30,10 @@ class OriginGates:
         self._gates: dict[str, asyncio.Future[str | None]] = {}
         self.answered: dict[str, str | None] = {}  # origin -> why it gave no answer; None: did
 
+    def gated(self, origin: str) -> bool:
+        """Whether extra URLs on `origin` wait for its probe (no link uses it)."""
+        return origin not in self._link_origins
+
     async def why_not(self, host: Host, url: str) -> str | None:
         """None when `url` may be checked; else why its origin is not worth a request."""
         if host.origin in self._link_origins:
@@ -48,3 +52,20 @@ class OriginGates:
         if outcome.kind not in _NOT_ABOUT_THE_ORIGIN:
             self.answered[host.origin] = reason
         return reason
+
+
+Pages = list[tuple[str, list[tuple[str, str | None]]]]  # (page, its targets)
+
+
+async def behind_gate(gates: OriginGates, host: Host, pages: Pages,
+                      check: Callable[[str, list[tuple[str, str | None]]], Awaitable[None]],
+                      refuse: Callable[[str, list[tuple[str, str | None]], str], None]) -> None:
+    """The extra pages of one origin that no link uses, in one task: they wait for the probe
+    together, and only if the origin answered is each page checked (each in a task of its own);
+    otherwise `refuse` records why not. (A task per page cost more than its verdict.)"""
+    why_not = await gates.why_not(host, pages[0][0])
+    if why_not is None:
+        await asyncio.gather(*(check(page, targets) for page, targets in pages))
+        return
+    for page, targets in pages:
+        refuse(page, targets, why_not)
