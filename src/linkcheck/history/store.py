@@ -144,10 +144,11 @@ class ResultStore:
     ) -> dict[str, CheckResult]:
         """Stored verdicts still fresh enough to stand in for a fetch; `broken` never is."""
         fresh: dict[str, CheckResult] = {}
+        known = Status._value2member_map_
         for row in self._rows(urls):
-            status = Status(row[1]) if row[1] in Status._value2member_map_ else None
-            limit = max_age.get(str(status)) if status else None
-            if status is None or status == Status.BROKEN or limit is None:
+            # a status this version does not know, or one without a max age, is never reused
+            limit = max_age.get(row[1]) if row[1] in known else None
+            if limit is None or row[1] == Status.BROKEN:
                 continue
             age = (now - datetime.fromisoformat(row[5])).total_seconds()
             if 0 <= age < limit:  # a max age of 0 means never reused
