@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import json
 import pstats
@@ -44,11 +45,18 @@ def child(truth_path: Path, profile: Path | None) -> dict:
     links = [t.url for t in load_targets(truth_path)]
     twins = ["https" + url[4:] for url in links if url.startswith("http:")]
     config = Config(check=CheckConfig(allow_private=True))
+    gc.freeze()  # as a run does while it checks (pipeline.py): what exists is not walked again
     profiler = cProfile.Profile() if profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    outcome = asyncio.run(check_remote(links + twins, config, extras=frozenset(twins)))
+    box = []  # the outcome leaves the loop this way: asyncio.run reprs its main task's result
+
+    async def main() -> None:
+        box.append(await check_remote(links + twins, config, extras=frozenset(twins)))
+
+    asyncio.run(main())
+    outcome = box[0]
     if profiler:
         profiler.disable()
         profiler.dump_stats(str(profile))
