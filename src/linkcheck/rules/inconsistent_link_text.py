@@ -38,9 +38,11 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
         by_url[key].append(link)
         by_text[plain_text(link.text)].append((link, key))
     for group in by_url.values():
-        yield from _names_for_one_url(group, settings)
+        if len(group) > 1:  # one link alone has nothing to disagree with
+            yield from _names_for_one_url(group, settings)
     for keyed in by_text.values():
-        yield from _urls_for_one_name(keyed, settings)
+        if len(keyed) > 1:
+            yield from _urls_for_one_name(keyed, settings)
 
 
 def _names_for_one_url(group: list[Link], settings: Settings) -> Iterator[Finding]:
