@@ -17,6 +17,21 @@ from .resolver import DNS_CANARY, Resolver
 from .target import Target
 
 
+class _NoBody:
+    """The body of a request that has none, as httpcore reads it: no chunk at all. (Its
+    default, one empty chunk, costs an async generator and an empty h11 event per request;
+    the bytes sent are the same.)"""
+
+    def __aiter__(self) -> _NoBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        raise StopAsyncIteration
+
+
+NO_BODY = _NoBody()
+
+
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
     connect_timeout: float
@@ -81,7 +96,7 @@ class Clients:
             fields.append(("Cookie", cookie))
         url = httpcore.URL(scheme=target.scheme.encode(), host=target.host.encode("ascii"),
                            port=target.port, target=target.path)
-        return httpcore.Request(method.encode("ascii"), url, headers=fields,
+        return httpcore.Request(method.encode("ascii"), url, headers=fields, content=NO_BODY,
                                 extensions={"timeout": self._timeouts})
 
     def _new_pool(self, target: Target, connections: int) -> Pool:

@@ -85,4 +85,5 @@ def absolute_form(request: httpcore.Request, route: ProxyRoute) -> httpcore.Requ
     return httpcore.Request(request.method,
                             httpcore.URL(scheme=url.scheme, host=url.host, port=url.port,
                                          target=target),
-                            headers=headers, extensions=request.extensions)
+                            headers=headers, content=request.stream,
+                            extensions=request.extensions)

@@ -98,15 +98,16 @@ def classify(chain: Chain, rules: PageRules, page: PageInfo | None = None) -> Ch
         return _failure_result(chain.url, outcome, chain.hops)
     code = outcome.status_code
     final_url = outcome.url if chain.hops else None
-    base = CheckResult(chain.url, Status.BROKEN, "", code, final_url, chain.hops,
-                       _is_permanent(chain.hops))
+    permanent, transient = _is_permanent(chain.hops), False
     if 200 <= code < 300 and (is_bot_challenge(outcome) or _walled(page)):  # behind the wall
-        return replace(base, status=Status.UNVERIFIABLE, reason=f"bot challenge (HTTP {code})")
-    if 200 <= code < 300 or code in rules.accept:
-        return _ok_result(chain, base, rules, page)
-    status, reason = _error_verdict(chain, outcome)
-    transient = code >= 500 or code in TRANSIENT_STATUSES
-    return replace(base, status=status, reason=reason, transient=transient)
+        status, reason = Status.UNVERIFIABLE, f"bot challenge (HTTP {code})"
+    elif 200 <= code < 300 or code in rules.accept:
+        status, reason = _ok_verdict(chain, rules, page, permanent, final_url)
+    else:
+        status, reason = _error_verdict(chain, outcome)
+        transient = code >= 500 or code in TRANSIENT_STATUSES
+    return CheckResult(chain.url, status, reason, code, final_url, chain.hops, permanent,
+                       transient)
 
 
 def classify_fragment(page_result: CheckResult, target: str, fragment: str, reply: Outcome,
@@ -150,17 +151,16 @@ def _failure_result(url: str, failure: Failure, hops: tuple[Hop, ...]) -> CheckR
                        transient=failure.kind in TRANSIENT_FAILURES)
 
 
-def _ok_result(chain: Chain, base: CheckResult, rules: PageRules,
-               page: PageInfo | None) -> CheckResult:
+def _ok_verdict(chain: Chain, rules: PageRules, page: PageInfo | None, permanent: bool,
+                final_url: str | None) -> tuple[Status, str]:
     if rules.soft_404 and (_redirected_to_home_or_error_page(chain) or
                            (page is not None and looks_like_not_found(page))):
-        return replace(base, reason="soft 404")
-    if base.permanent:
-        return replace(base, status=Status.REDIRECTED,
-                       reason=f"moved permanently to {base.final_url}")
+        return Status.BROKEN, "soft 404"
+    if permanent:
+        return Status.REDIRECTED, f"moved permanently to {final_url}"
     if chain.hops:
-        return replace(base, status=Status.OK, reason="ok (temporary redirect)")
-    return replace(base, status=Status.OK, reason="ok")
+        return Status.OK, "ok (temporary redirect)"
+    return Status.OK, "ok"
 
 
 def _error_verdict(chain: Chain, reply: Reply) -> tuple[Status, str]:
