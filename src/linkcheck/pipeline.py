@@ -85,9 +85,8 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     started = time.monotonic()
     history, remote = History(config, clock), SpreadSession(config, progress)
     try:
-        named = _urls_named(files)
-        if history.known() < named // 2:  # a cold run: most of them will be fetched
-            await remote.start(named)
+        named = _urls_named(files)  # a warm run (the store knows most) fetches few of them
+        await remote.start(named if history.known() < named // 2 else 0)
         documents, decided, linked = await _read_and_send(files, config, history, remote)
         results = {**_local(documents, config), **decided}
         context = build_context(documents, {}, config)

@@ -17,9 +17,10 @@ One thing is not shared: a redirect from one worker's host to another's is sent 
 worker's limit for that host.
 
 Small runs stay in one process. The workers start before the first file is read when the
-files name enough URLs (`start`, from a count of "://" in them); otherwise URLs are held until
-there are enough pages to be worth a process (MIN_PAGES_PER_PROCESS each) or the last file is
-read.
+files name enough URLs for them (`start`, from a count of "://" in them), and not in a run
+whose store already knows most of them; otherwise checking starts in this process with the
+first URL. Without that estimate, URLs are held until there are enough pages to be worth a
+process (MIN_PAGES_PER_PROCESS each) or the last file is read.
 """
 
 from __future__ import annotations
@@ -85,12 +86,18 @@ class SpreadSession:
 
     # -- feeding -----------------------------------------------------------------------------
 
-    async def start(self, expected_pages: int) -> None:
-        """Start the workers now if about `expected_pages` pages call for them."""
+    async def start(self, expected_pages: int | None) -> None:
+        """Start the workers now if about `expected_pages` pages call for them; otherwise
+        check in this process from the first URL on. None: not known, URLs are held until
+        enough of them call for workers or the last file is read."""
+        if expected_pages is None:
+            return
         count = self._wanted if self._wanted is not None else workers_for(
             self.config, expected_pages)
         if count >= 2 and expected_pages >= 2 * MIN_PAGES_PER_PROCESS:
             await self._start_workers(count)
+        else:
+            await self._settle()
 
     async def add(self, urls: Sequence[str]) -> None:
         self._note_pages(urls)
@@ -151,7 +158,7 @@ class SpreadSession:
                 self._origins.add(origin)
 
     async def _settle(self) -> None:
-        """Every link is in: what was held goes to the main process (a small run)."""
+        """Check in this process (a small run): what was held goes to it."""
         if self.local is None and not self.workers:
             self.local = self._session(self.config, 0)
             held, self._held = self._held, []
