@@ -138,6 +138,7 @@ class PageChecks:
         self.sites = sites_for(config)
         self.notes: list[str] = list(self.hosts.notes)
         self.peers: WatchPeers | None = None
+        self._rules: dict[str, PageRules] = {}  # by host name
 
     @property
     def watch(self) -> NetworkWatch:
@@ -278,11 +279,11 @@ class PageChecks:
     async def check_page(self, page: str, targets: list[tuple[str, str | None]]) -> None:
         host = self.hosts.get(page)
         host_name = host.name if host else ""
-        settings = host.settings if host else None
-        rules = PageRules(
-            accept=frozenset(self.check.accept) | frozenset(settings.accept if settings else ()),
-            soft_404=settings.soft_404 if settings else True,
-        )
+        if (rules := self._rules.get(host_name)) is None:  # a host's settings: once per name
+            settings = host.settings if host else None
+            accept = frozenset(self.check.accept) | frozenset(settings.accept if settings else ())
+            rules = self._rules[host_name] = PageRules(
+                accept=accept, soft_404=settings.soft_404 if settings else True)
         fragments = [f for _, f in targets if f and ignorable_fragment(f, host_name) is None]
         site = claim(self.sites, page)
         site_result = await site.check(page, self) if site is not None else None

@@ -26,4 +26,7 @@ def sites_for(config: Config) -> tuple[Site, ...]:
 
 
 def claim(sites: tuple[Site, ...], page: str) -> Site | None:
-    return next((site for site in sites if site.claims(page)), None)
+    for site in sites:
+        if site.claims(page):
+            return site
+    return None
