@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -112,13 +112,11 @@ async def _read_and_send(files: list[str], config: Config, history: History,
     """Read the files; send each one's new remote targets that the store cannot answer for.
     Returns the documents, the targets decided without a request, and every linked target
     to be checked (reused from the store or not)."""
-    import asyncio
-
     documents: list[Document] = []
     seen: set[str] = set()
     decided: dict[str, CheckResult] = {}
     linked: set[str] = set()
-    for document in extract_each(files, _extract_cache(config)):
+    async for document in _documents(files, config, aside=bool(remote.workers)):
         documents.append(document)
         new = sorted({link.resolved_url for link in document.links if link.is_remote} - seen)
         seen.update(new)
@@ -127,8 +125,24 @@ async def _read_and_send(files: list[str], config: Config, history: History,
         linked.update(wanted)
         if to_fetch := history.unknown(wanted):
             await remote.add(to_fetch)
-        await asyncio.sleep(0)  # the pipes to the checking processes get their turn
     return tuple(documents), decided, linked
+
+
+async def _documents(files: list[str], config: Config, aside: bool) -> AsyncIterator[Document]:
+    """The documents as the files are read: `aside`, by a thread of lower priority (the
+    checking is done by worker processes that need the CPU more); otherwise here, the loop
+    getting a turn after each file (for the checks this process makes)."""
+    import asyncio
+
+    if aside:
+        from .extract.background import documents_read_aside
+
+        async for document in documents_read_aside(files, _extract_cache(config)):
+            yield document
+        return
+    for document in extract_each(files, _extract_cache(config)):
+        yield document
+        await asyncio.sleep(0)
 
 
 def _urls_named(files: list[str]) -> int:

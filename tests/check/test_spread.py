@@ -14,6 +14,7 @@ from linkcheck import pipeline
 from linkcheck.check.remote import processes, spread, workers
 from linkcheck.cli import main
 from linkcheck.config import CheckConfig, Config, RuleConfig
+from linkcheck.extract import background
 
 PAGES = 120  # per host and file: the first file alone is past what a spread needs (2 x 150)
 
@@ -164,6 +165,7 @@ def test_links_are_checked_while_later_files_are_read(tmp_path, monkeypatch, sim
         yield from documents
 
     monkeypatch.setattr(pipeline, "extract_each", extract_each)
+    monkeypatch.setattr(background, "extract_each", extract_each)  # where workers read them
     code, report = run_cli(tmp_path, monkeypatch, "--workers", "2")
     assert asked_before_second == [True]
     assert verdicts(report) == expected

@@ -118,3 +118,37 @@ def test_the_cycle_collector_runs_while_checking_and_is_paused_again_after():
         assert not gc.isenabled() and gc.get_freeze_count() == 0
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_files_read_aside_arrive_in_order_and_a_failure_is_raised_here(tmp_path, monkeypatch):
+    import threading
+
+    from linkcheck.extract import background
+
+    paths = []
+    for i in range(5):
+        (tmp_path / f"{i}.md").write_text(f"# File {i}\n\n[x](https://example.org/{i})\n",
+                                          encoding="utf-8")
+        paths.append(str(tmp_path / f"{i}.md"))
+    threads = []
+
+    async def read_all():
+        return [d.file async for d in background.documents_read_aside(paths, None)]
+
+    real = background.extract_each
+
+    def watched(files, cache):
+        threads.append(threading.current_thread().name)
+        yield from real(files, cache)
+
+    monkeypatch.setattr(background, "extract_each", watched)
+    assert asyncio.run(read_all()) == paths
+    assert threads == ["linkcheck-read"]
+
+    def failing(files, cache):
+        yield from real(files[:1], cache)
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(background, "extract_each", failing)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        asyncio.run(read_all())
