@@ -9,7 +9,8 @@ their https:// twins (the rules' extras, as a default run asks about them), in t
 configuration but for private addresses (the web is on loopback), and measures the CPU and
 wall time of that call alone: no start-up, extraction, rules or reports. With
 `--before-python` another install's rounds alternate with this one's, so both share the
-machine's load. Nothing leaves 127.0.0.0/8; each child is killed past `--timeout`.
+machine's load; both run from cached bytecode (harness.as_installed). Nothing leaves
+127.0.0.0/8; each child is killed past `--timeout`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import CorpusSpec, build_corpus, load_targets  # noqa: E402
-from harness import fresh_work_dir  # noqa: E402
+from harness import as_installed, fresh_work_dir  # noqa: E402
 from simweb_fast import SimWebProcess  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +72,7 @@ def run_child(python: str, truth_path: Path, profile: Path | None, timeout: floa
     if profile:
         cmd += ["--child-profile", str(profile)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=as_installed(cmd, None))
     if done.returncode != 0:
         raise RuntimeError(f"{python}: exit {done.returncode}: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
