@@ -161,3 +161,25 @@ def test_an_origin_released_closes_its_idle_connections_and_takes_none_back(serv
     kept, closed = asyncio.run(scenario())
     assert (kept, closed) == (1, 1)
     assert server.connections["/short-rest"] == 2  # a new pool for the later request
+
+
+def test_the_tls_context_is_made_for_the_first_https_origin_only(monkeypatch):
+    import ssl
+
+    from linkcheck.http.target import parse_target
+
+    made = []
+    real = ssl.create_default_context
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    clients = Clients(ClientSettings(5.0, 5.0, allow_private=True))
+    clients.pool_for(parse_target("http://127.0.0.1:9/a"), 4)
+    clients.pool_for(parse_target("http://127.0.0.2:9/b"), 4)
+    assert made == [], "a run of http:// links never loads the CA bundle"
+    clients.pool_for(parse_target("https://127.0.0.1:9/a"), 4)
+    clients.pool_for(parse_target("https://127.0.0.2:9/b"), 4)
+    assert made == [1], "one context for every https origin"

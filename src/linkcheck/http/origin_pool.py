@@ -23,7 +23,8 @@ class OriginPool:
     next take.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend,
+    def __init__(self, ssl_context: ssl.SSLContext | None,
+                 backend: httpcore.AsyncNetworkBackend,
                  forward: ProxyRoute | None = None) -> None:
         self._ssl = ssl_context
         self._backend = backend
@@ -59,6 +60,8 @@ class OriginPool:
         timeout = request.extensions.get("timeout", {}).get("connect")
         stream = await self._backend.connect_tcp(host, url.port, timeout=timeout)
         if url.scheme == b"https":  # the certificate is checked against the name in the URL
+            if self._ssl is None:  # a pool is made for its origin's scheme: never plain text
+                raise httpcore.ConnectError("no TLS context for an https origin")
             stream = await stream.start_tls(self._ssl, server_hostname=host, timeout=timeout)
         return httpcore.AsyncHTTP11Connection(url.origin, stream,
                                               keepalive_expiry=KEEPALIVE_EXPIRY)

@@ -102,17 +102,23 @@ class Clients:
     def _new_pool(self, target: Target, connections: int) -> Pool:
         if self.pool_factory is not None:
             return self.pool_factory(target, connections)
-        if self._ssl is None:
-            self._ssl = ssl.create_default_context()
-            self._ssl.set_alpn_protocols(["http/1.1"])
+        tls = self._ssl_context() if target.scheme == "https" else None
         s = self.settings
         proxy = proxy_for(target) if s.trust_env else None
         guard = GuardedBackend(s.allow_private, self._resolver, self.on_connected)
         if proxy is not None:  # the same stack, through the proxy; the guard vets the name
             tunnel = target.scheme == "https"
             backend = ProxiedBackend(proxy, guard, tunnel, self.on_connected)
-            return OriginPool(self._ssl, backend, forward=None if tunnel else proxy)
-        return OriginPool(self._ssl, guard)
+            return OriginPool(tls, backend, forward=None if tunnel else proxy)
+        return OriginPool(tls, guard)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        """The run's one SSLContext, made for its first https origin: loading the CA bundle
+        costs some 20 ms, which a run of http:// links alone never pays."""
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+            self._ssl.set_alpn_protocols(["http/1.1"])
+        return self._ssl
 
     async def release(self, origin: str) -> None:
         """Close the idle connections kept for an origin that will get no more requests (each
