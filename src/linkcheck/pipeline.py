@@ -14,7 +14,7 @@ from .config import Config
 from .discover import discover
 from .extract.cache import CACHE_NAME, extract_all, extract_each
 from .history.policy import Clock, History, RemoteRun, check_with_history, utc_now
-from .models import ChangeScope, CheckResult, Document, RunResult, Status
+from .models import ChangeScope, CheckResult, Document, Finding, RunResult, Status
 from .progress import ProgressEvent
 from .rules import build_context, extra_targets, run_rules, without_replaced_diagnostics
 from .rules.base import Context
@@ -44,9 +44,10 @@ def run(
         checked = _run_loop(_streamed(files, config, clock, progress))
     else:
         checked = _in_turn(files, config, scope, clock, pool_factory, progress)
-    documents, results, context, remote = checked
+    documents, results, context, remote, early = checked
     results.update(remote.results)
-    findings = tuple(run_rules(context.with_results(results)))
+    findings = tuple(run_rules(context.with_results(results),
+                               None if early is None else True, early or ()))
     documents = without_replaced_diagnostics(documents, config)  # each problem reported once
     return RunResult(
         documents, results, findings, config.offline, remote.network_down, remote.notes,
@@ -54,7 +55,10 @@ def run(
     )
 
 
-_Checked = tuple[tuple[Document, ...], dict[str, CheckResult], Context, RemoteRun]
+# documents, verdicts, the rules' context, the remote run, and the findings of the rules that
+# read no verdict when they were found while the links were being checked (else None)
+_Checked = tuple[tuple[Document, ...], dict[str, CheckResult], Context, RemoteRun,
+                 list[Finding] | None]
 
 
 def _in_turn(files: list[str], config: Config, scope: ChangeScope | None, clock: Clock,
@@ -73,7 +77,7 @@ def _in_turn(files: list[str], config: Config, scope: ChangeScope | None, clock:
     to_fetch = [t for t in remote_targets if t not in results]
     context = build_context(documents, {}, config)  # the sources are read once, here
     remote = _check_remote(context, to_fetch, results, clock, pool_factory, progress)
-    return documents, results, context, remote
+    return documents, results, context, remote, None
 
 
 async def _streamed(files: list[str], config: Config, clock: Clock,
@@ -95,6 +99,7 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
             [t for t in extra_targets(context)
              if t not in wanted and not _skipped_placeholder(t, config)]))
         await remote.close()
+        early = run_rules(context, reading_verdicts=False)  # while the links are checked
         outcome = await remote.outcome()
         checked = history.judged(outcome)
     except BaseException:
@@ -103,7 +108,7 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     finally:
         history.close()
     checked = await _with_suggestions(checked, frozenset(linked), config, clock, started, None)
-    return documents, results, context, checked
+    return documents, results, context, checked, early
 
 
 async def _read_and_send(files: list[str], config: Config, history: History,

@@ -329,3 +329,38 @@ def test_a_file_without_the_marker_gets_what_parsing_it_gives(text):
     source = Source("a.md", text)
     assert rules.suppressions(source) == parse(source.iter_lines(), source.code_lines,
                                                rules._canonical)
+
+
+class _NoVerdicts(dict):
+    """Results that may not be read: a rule marked reads_verdicts=False must not."""
+
+    def __getitem__(self, key):
+        raise AssertionError(f"read the verdict of {key}")
+
+    get = __contains__ = __iter__ = __len__ = items = values = keys = __getitem__
+
+
+def test_rules_that_read_no_verdict_do_not_and_merge_in_order(tmp_path):
+    from linkcheck.config import Config
+    from linkcheck.extract import extract_text
+    from linkcheck.rules import build_context, enabled_rules, run_rules
+    from linkcheck.rules.catalog import RULES
+
+    text = ("# Title\n\n[click here](http://example.org/a?utm_source=x) https://example.org/b\n"
+            "[Guide](https://example.org/c) [Guide](https://example.org/d) [ref][missing]\n"
+            "[unused]: https://example.org/e\n")
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    documents = (extract_text(text, str(path)),)
+    config = Config()
+    context = build_context(documents, {}, config)
+    free = [s for s in enabled_rules(config) if not s.rule.reads_verdicts]
+    assert {s.rule.slug for s in free} >= {"tracking-params", "bare-url",
+                                           "non-descriptive-link-text"}
+    blind = context.with_results(_NoVerdicts())
+    for settings in free:
+        list(settings.rule.check(blind, settings))  # never looks at a verdict
+    early = run_rules(context, reading_verdicts=False)
+    assert early, "the sample trips some of them"
+    assert run_rules(context, True, early) == run_rules(context)
+    assert all(rule.reads_verdicts in (True, False) for rule in RULES)

@@ -67,17 +67,24 @@ def apply_rules(
     return run_rules(build_context(documents, results, config, sources))
 
 
-def run_rules(context: Context) -> list[Finding]:
-    """Every enabled rule's findings in `context`, sorted by file, line, column, rule."""
+def run_rules(context: Context, reading_verdicts: bool | None = None,
+              earlier: Iterable[Finding] = ()) -> list[Finding]:
+    """Every enabled rule's findings in `context`, sorted by file, line, column, rule.
+
+    `reading_verdicts` True or False: only the rules that do (or do not) read the verdicts,
+    so that a run can apply those that do not while its links are being checked; `earlier`:
+    their findings, merged in."""
     config = context.config
     findings = [
         finding
         for settings in enabled_rules(config)
+        if reading_verdicts is None or settings.rule.reads_verdicts is reading_verdicts
         for finding in settings.rule.check(context, settings)
         if finding.severity != Severity.OFF
         and not settings.ignores(finding.file)
         and not context.suppressed(settings.rule, finding.file, finding.line)
     ]
+    findings.extend(earlier)
     return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule_id, f.message))
 
 

@@ -36,4 +36,5 @@ RULE = Rule(
     instead="Roadmap: <https://roadmap.sh/mlops> (or [MLOps roadmap](https://roadmap.sh/mlops))",
     check=check,
     fixable=True,
+    reads_verdicts=False,
 )

@@ -34,6 +34,9 @@ class Rule:
     targets: Callable[[Context, Settings], Iterable[str]] | None = None
     # Diagnostic codes this rule reports itself: the report shows its finding instead.
     replaces_diagnostics: tuple[str, ...] = ()
+    # False: the rule never reads the run's verdicts (context.results), so a run may apply it
+    # while the links are still being checked
+    reads_verdicts: bool = True
 
 
 @dataclass(frozen=True, slots=True)

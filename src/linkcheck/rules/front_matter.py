@@ -43,4 +43,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     options={"required": []},
     replaces_diagnostics=(CODE,),
+    reads_verdicts=False,
 )

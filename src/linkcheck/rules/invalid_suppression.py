@@ -28,4 +28,5 @@ RULE = Rule(
     example="<!-- linkcheck-disable-next-line duplicate-urls -->",
     instead="<!-- linkcheck-disable-next-line duplicate-url -->",
     check=check,
+    reads_verdicts=False,
 )

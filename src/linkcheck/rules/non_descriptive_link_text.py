@@ -51,4 +51,5 @@ RULE = Rule(
     instead="[Docker roadmap](https://roadmap.sh/docker)",
     check=check,
     options={"texts": list(GENERIC_TEXTS), "url_as_text": True},
+    reads_verdicts=False,
 )

@@ -45,4 +45,5 @@ RULE = Rule(
     check=check,
     options={"params": [], "keep": []},
     fixable=True,
+    reads_verdicts=False,
 )

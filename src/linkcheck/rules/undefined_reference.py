@@ -29,4 +29,5 @@ RULE = Rule(
     instead="See [the guide](https://example.org/guide).",
     check=check,
     severity=Severity.ERROR,
+    reads_verdicts=False,
 )

@@ -28,4 +28,5 @@ RULE = Rule(
     example="[guide]: https://example.org/guide",
     instead="See [the guide][guide]. (a link that uses it, or no definition)",
     check=check,
+    reads_verdicts=False,
 )
