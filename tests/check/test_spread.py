@@ -59,9 +59,9 @@ def started(monkeypatch) -> list[int]:
     seen: list[int] = []
     real = workers.Worker.start
 
-    async def start(self, config, origins, pipes):
+    async def start(self, config, origins, pipes, progress=True):
         seen.append(self.index)
-        await real(self, config, origins, pipes)
+        await real(self, config, origins, pipes, progress)
 
     monkeypatch.setattr(workers.Worker, "start", start)
     return seen

@@ -173,13 +173,15 @@ class SpreadSession:
         pipes: list[int] = []
         for index in range(count):
             worker = Worker(index, self)
-            await worker.start(config, frozenset(self._origins), pipes)
+            await worker.start(config, frozenset(self._origins), pipes,
+                               progress=self.progress is not None)
             self.workers.append(worker)
         held, self._held = self._held, []
         self._route(held, "add")
 
     def _session(self, config: Config, index: int) -> RemoteSession:
-        return RemoteSession(config, progress=lambda e: self.progressed(index, e),
+        told = None if self.progress is None else (lambda e: self.progressed(index, e))
+        return RemoteSession(config, progress=told,
                              peers=self.peers if self.workers else None)
 
     def _route(self, urls: Sequence[str], kind: str) -> None:

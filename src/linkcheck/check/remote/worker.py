@@ -1,13 +1,14 @@
 """A worker process of a run's remote check: `python -m linkcheck.check.remote.worker`.
 
 Started by spread.py with pipes for standard input and output. It reads ("begin", config,
-origins), then ("add", urls) and ("extras", urls) as the main process finds them, and
-("close", origins) when there are no more (wire.py); it checks them with the same session as
-the main process would, and writes back progress now and then and its outcome at the end. What
-its network watch sees goes to the main process ("up", "silent"), and what the others saw comes
-in the same way. Standard input closing early means the main process has gone: the worker stops
-at once. It never writes to a terminal: the main process reports for it (its standard error
-only ever carries a crash, which the main process reads and names).
+origins, whether progress is wanted), then ("add", urls) and ("extras", urls) as the main
+process finds them, and ("close", origins) when there are no more (wire.py); it checks them
+with the same session as the main process would, and writes back progress now and then and
+its outcome at the end. What its network watch sees goes to the main process ("up",
+"silent"), and what the others saw comes in the same way. Standard input closing early means
+the main process has gone: the worker stops at once. It never writes to a terminal: the main
+process reports for it (its standard error only ever carries a crash, which the main process
+reads and names).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ async def _serve(out: BinaryIO) -> int:
     def send(message: object) -> None:
         out.write(frame(message))  # small and rare (a pipe takes 64 KiB before it blocks)
 
-    kind, config, origins = await read_message(reader)
+    kind, config, origins, wants_progress = await read_message(reader)
     if kind != "begin":
         raise WireError(f"expected to begin, got {kind!r}")
     peers = WatchPeers(origins, lambda what, origin: send((what, origin)))
@@ -58,7 +59,8 @@ async def _serve(out: BinaryIO) -> int:
             last[0] = now
             send(("progress", event))
 
-    session = RemoteSession(config, progress=progress, peers=peers, origins=origins)
+    session = RemoteSession(config, progress=progress if wants_progress else None, peers=peers,
+                            origins=origins)
     if not await _fed(reader, session, peers):
         await session.abandon()  # the main process has gone: nobody wants the outcome
         return 1

@@ -40,9 +40,11 @@ class Worker:
         self._tasks: list[asyncio.Task] = []
         self._errors = b""
 
-    async def start(self, config: Config, origins: frozenset[str], pipes: list[int]) -> None:
+    async def start(self, config: Config, origins: frozenset[str], pipes: list[int],
+                    progress: bool = True) -> None:
         """Start it (forked where processes.may_fork allows); `pipes`: the descriptors of the
-        workers forked before it, which a forked one closes (and adds its own to)."""
+        workers forked before it, which a forked one closes (and adds its own to); without
+        `progress` (nobody shows it) it sends none."""
         self.deadline = config.check.deadline
         self._began = time.monotonic()
         try:
@@ -51,7 +53,7 @@ class Worker:
         except (OSError, ValueError) as exc:
             self.failed = f"could not start ({type(exc).__name__}: {exc})"
             return
-        self.send(("begin", config, origins))
+        self.send(("begin", config, origins, progress))
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._stderr())]
 
     def send(self, message: Any) -> None:
