@@ -119,7 +119,7 @@ def _wait(proc: subprocess.Popen, deadline: float,
             _, _, rusage = os.wait4(proc.pid, 0)
             proc.returncode = -signal.SIGKILL
             return None, rusage
-        time.sleep(0.02)
+        time.sleep(0.01)
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

@@ -254,11 +254,15 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
     """Write the reports; return their paths. Annotations (`github`) go to stdout."""
     formats = formats or {"markdown", "json"}
     output.prepare(output_dir)
+    # streamed: a report of 200,000 links is never held whole; and written by a forked child
+    # where that is safe, while this process renders and writes the others
+    json_path = output_dir / "linkcheck.json"
+    json_write = functools.partial(json_report.write, result)
+    aside = output.write_aside(json_path, json_write)
     report = markdown.render(result, strict)
-    written: dict[Path, str | Callable[[TextIO], object]] = {
+    written: dict[Path, str | Callable[[TextIO], object] | None] = {
         output_dir / "linkcheck.md": report,
-        # streamed: a report of 200,000 links is never held whole
-        output_dir / "linkcheck.json": functools.partial(json_report.write, result),
+        json_path: json_write if aside is None else None,
     }
     if "sarif" in formats:
         from .report import sarif
@@ -269,11 +273,16 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
 
         url = github.run_url(os.environ)
         written[output_dir / "linkcheck-comment.md"] = github.comment(report, url)
-    for path, text in written.items():
-        if isinstance(text, str):
-            output.write_text(path, text)
-        else:
-            output.write_with(path, text)
+    try:
+        for path, text in written.items():
+            if isinstance(text, str):
+                output.write_text(path, text)
+            elif text is not None:
+                output.write_with(path, text)
+    finally:  # whatever happened here, the child's report is done (or undone) before we go
+        refused = aside.finish() if aside is not None else None
+    if refused is not None:
+        raise refused
     if "github" in formats:
         from .report import github
 

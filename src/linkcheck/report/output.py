@@ -7,7 +7,9 @@ interrupted run leaves the previous report as it was, never half of a new one.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -72,3 +74,55 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+class Aside:
+    """A report being written by a forked child while this process writes the others."""
+
+    def __init__(self, pid: int, said: int, path: Path,
+                 produce: Callable[[TextIO], object]) -> None:
+        self.pid, self._said, self.path, self._produce = pid, said, path, produce
+
+    def finish(self) -> OutputError | None:
+        """Wait for the child; its refusal, as write_with would raise it (None: written). If
+        it ended any other way, the report is written here after all: nothing is lost."""
+        _, status = os.waitpid(self.pid, 0)
+        with os.fdopen(self._said, "rb") as pipe:
+            said = pipe.read(4096).decode("utf-8", "replace")
+        code = os.waitstatus_to_exitcode(status)
+        if code == 0:
+            return None
+        if code == OutputError.exit_code and "\0" in said:
+            number, _, why = said.partition("\0")
+            return OutputError(self.path, OSError(int(number or 0), why))
+        try:
+            write_with(self.path, self._produce)
+        except OutputError as exc:
+            return exc
+        return None
+
+
+def write_aside(path: Path, produce: Callable[[TextIO], object]) -> Aside | None:
+    """write_with in a forked child, so that a large report (the JSON one) is written on
+    another core while this process writes the rest; None where forking is not safe (not
+    Linux, or another thread running): then the caller writes it itself."""
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return None
+    said, tell = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: write, say why not if refused, and end without exit handlers
+        code = 1
+        try:
+            os.close(said)
+            write_with(path, produce)
+            code = 0
+        except OutputError as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else OSError(0, str(exc))
+            os.write(tell, f"{cause.errno or 0}\0{cause.strerror or cause}".encode())
+            code = OutputError.exit_code
+        except BaseException:  # noqa: BLE001 - the parent writes it instead
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(tell)
+    return Aside(pid, said, path, produce)

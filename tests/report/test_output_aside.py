@@ -1,0 +1,52 @@
+"""A report written by a forked child (report/output.py write_aside): what it wrote, what it was
+refused, and a child that fails loses nothing."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+
+from linkcheck.report import output
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forked on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded():
+    if threading.active_count() != 1:
+        pytest.skip("another thread runs here: write_aside does not fork")
+
+
+def test_the_child_writes_the_report(tmp_path):
+    parent = os.getpid()
+    aside = output.write_aside(tmp_path / "r.json", lambda f: f.write(f"{os.getpid()}\n"))
+    assert aside is not None
+    assert aside.finish() is None
+    assert int((tmp_path / "r.json").read_text()) != parent
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_refusal_comes_back_naming_the_path(tmp_path):
+    target = tmp_path / "missing" / "r.json"
+    aside = output.write_aside(target, lambda f: f.write("x"))
+    refused = aside.finish()
+    assert isinstance(refused, output.OutputError)
+    assert str(refused).startswith(f"{target}: cannot write the report: ")
+    assert "No such file or directory" in str(refused)
+
+
+def test_a_child_that_fails_otherwise_is_replaced_by_the_parent(tmp_path):
+    parent = os.getpid()
+
+    def produce(handle):
+        if os.getpid() != parent:
+            raise RuntimeError("the child's bug")
+        handle.write("written here\n")
+
+    aside = output.write_aside(tmp_path / "r.json", produce)
+    assert aside.finish() is None
+    assert (tmp_path / "r.json").read_text() == "written here\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
