@@ -33,7 +33,7 @@ class Measured:
     returncode: int | None  # None: killed at the timeout
     cpu: float = 0.0  # user + system seconds of the child's tree
     stderr_tail: str = ""
-    tree_rss_mb: float = 0.0  # the most RSS its processes held together (sampled every 20 ms)
+    tree_rss_mb: float = 0.0  # the most memory its processes held together (PSS, sampled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class RunRecord:
     report_written: bool = True
     not_http: int = 0  # connections that sent no HTTP (https:// probes of a plain port)
     connections: int = 0
-    tree_rss_mb: float = 0.0  # the most RSS its processes held together (sampled)
+    tree_rss_mb: float = 0.0  # the most memory its processes held together (PSS, sampled)
 
 
 def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
@@ -107,7 +107,7 @@ def as_installed(cmd: list[str], env: dict[str, str] | None) -> dict[str, str] |
 def _wait(proc: subprocess.Popen, deadline: float,
           tree: list[float]) -> tuple[int | None, resource.struct_rusage]:
     """Exit code (None when killed at the deadline) and resource usage of the child's tree;
-    tree[0]: the most RSS (MB) its processes held at once, sampled."""
+    tree[0]: the most memory (MB, PSS) its processes held at once, sampled."""
     while True:
         tree[0] = max(tree[0], _tree_rss_mb(proc.pid))
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
@@ -122,17 +122,20 @@ def _wait(proc: subprocess.Popen, deadline: float,
         time.sleep(0.01)
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
 
 def _tree_rss_mb(pid: int) -> float:
-    """The resident memory of a process and its descendants, from /proc (0 elsewhere)."""
+    """The memory of a process and its descendants, from /proc (0 elsewhere): each one's PSS,
+    its resident pages with those it shares (a forked worker's, with its parent) divided among
+    the sharers, so that the sum counts each page once."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * _PAGE
+            with open(f"/proc/{current}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", "rb") as children:
                     todo.extend(int(child) for child in children.read().split())
@@ -221,7 +224,7 @@ def one_line(r: RunRecord) -> str:
     note = f"\n    no usable report: {r.stderr_tail.strip()[-600:]}" if r.stderr_tail else ""
     return (
         f"  [{r.round}] {r.label:<30} {r.wall:6.2f} s (CPU {r.cpu:5.2f} s, load {r.load:3.1f})  "
-        f"{r.max_rss_mb:6.1f} MB ({r.tree_rss_mb:.0f} MB all processes)  "
+        f"{r.max_rss_mb:6.1f} MB ({r.tree_rss_mb:.0f} MB all processes, PSS)  "
         f"{r.requests:6d} requests  {r.connections} connections  "
         f"in flight max {r.max_in_flight}{over}  "
         f"{r.false_alarms} false alarms  {r.misses} misses  server CPU {r.server_cpu:.2f} s"
@@ -278,7 +281,7 @@ def _cell(figure: dict | float, fmt: str) -> str:
 
 ROWS = (("wall time, s", "wall", "{:.2f}"), ("CPU time, s", "cpu", "{:.2f}"),
         ("peak RSS, MB (largest process)", "max_rss_mb", "{:.0f}"),
-        ("peak RSS, MB (all processes, sampled)", "tree_rss_mb", "{:.0f}"),
+        ("peak memory, MB (all processes: PSS, sampled)", "tree_rss_mb", "{:.0f}"),
         ("requests sent", "requests", "{:.0f}"),
         ("connections", "connections", "{:.0f}"),
         ("most in flight on one host", "max_in_flight", "{:.0f}"),
