@@ -249,6 +249,12 @@ def _formats(values: list[str] | None) -> set[str]:
     return chosen | {"markdown", "json"}
 
 
+# Up to this many links the JSON report is written by a forked child: past it, the pages of the
+# run's objects the child touches (reference counts) are copied, and memory would grow more
+# than the time it saves is worth (10,000 links: ~0.1 s saved on 2 cores).
+ASIDE_MAX_LINKS = 20_000
+
+
 def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None = None,
                    strict: bool = False) -> list[str]:
     """Write the reports; return their paths. Annotations (`github`) go to stdout."""
@@ -258,7 +264,8 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
     # where that is safe, while this process renders and writes the others
     json_path = output_dir / "linkcheck.json"
     json_write = functools.partial(json_report.write, result)
-    aside = output.write_aside(json_path, json_write)
+    links = sum(len(document.links) for document in result.documents)
+    aside = output.write_aside(json_path, json_write) if links <= ASIDE_MAX_LINKS else None
     report = markdown.render(result, strict)
     written: dict[Path, str | Callable[[TextIO], object] | None] = {
         output_dir / "linkcheck.md": report,

@@ -117,10 +117,26 @@ async def _read_and_send(files: list[str], config: Config, history: History,
     """Read the files; send each one's new remote targets that the store cannot answer for.
     Returns the documents, the targets decided without a request, and every linked target
     to be checked (reused from the store or not)."""
+    import gc
+
     documents: list[Document] = []
     seen: set[str] = set()
     decided: dict[str, CheckResult] = {}
     linked: set[str] = set()
+    collecting = gc.isenabled()
+    gc.disable()  # the documents are kept to the end: the collector would walk them for nothing
+    try:
+        await _read_into(files, config, history, remote, (documents, seen, decided, linked))
+    finally:
+        if collecting:
+            gc.enable()
+    return tuple(documents), decided, linked
+
+
+async def _read_into(files: list[str], config: Config, history: History, remote: SpreadSession,
+                     into: tuple[list[Document], set[str], dict[str, CheckResult], set[str]]
+                     ) -> None:
+    documents, seen, decided, linked = into
     async for document in _documents(files, config, aside=bool(remote.workers)):
         documents.append(document)
         new = sorted({link.resolved_url for link in document.links if link.is_remote} - seen)
@@ -130,7 +146,6 @@ async def _read_and_send(files: list[str], config: Config, history: History,
         linked.update(wanted)
         if to_fetch := history.unknown(wanted):
             await remote.add(to_fetch)
-    return tuple(documents), decided, linked
 
 
 async def _documents(files: list[str], config: Config, aside: bool) -> AsyncIterator[Document]:

@@ -7,6 +7,7 @@ interrupted run leaves the previous report as it was, never half of a new one.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -109,11 +110,13 @@ def write_aside(path: Path, produce: Callable[[TextIO], object]) -> Aside | None
     if sys.platform != "linux" or threading.active_count() != 1:
         return None
     said, tell = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: write, say why not if refused, and end without exit handlers
         code = 1
         try:
             os.close(said)
+            _die_with(parent)
             write_with(path, produce)
             code = 0
         except OutputError as exc:
@@ -126,3 +129,20 @@ def write_aside(path: Path, produce: Callable[[TextIO], object]) -> Aside | None
             os._exit(code)
     os.close(tell)
     return Aside(pid, said, path, produce)
+
+
+def _die_with(parent: int) -> None:
+    """End this child when its parent ends: a run killed while its report was being written
+    must not have it written later, over what a newer run wrote (the parent's temporary file
+    is then left, as when the parent writes it itself)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # gone already, before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
