@@ -52,11 +52,10 @@ def load_baseline(path: Path, required: bool = False,
         note = f"{path}: baseline report not found; every problem is listed as new"
         return None, (note,) if required else ()
     try:
-        raw = path.read_bytes()
-        indexed = _indexed(index, raw) if index is not None else None
+        indexed = _indexed(index, _digest(path)) if index is not None else None
         if indexed is not None:
             return Baseline(str(path), indexed), ()
-        text = raw.decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
         if "\r" in text:  # as reading the file as text would give it
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         data = json.loads(text)
@@ -90,21 +89,27 @@ def remember_baseline(report: Path, run: RunResult, index: Path) -> None:
             entry = link_entry(link, result)
             problems.setdefault((entry["file"], entry["resolved_url"]), entry)
     try:
-        digest = hashlib.sha256(report.read_bytes()).hexdigest()
-        document = {"format": _INDEX_FORMAT, "sha256": digest, "entries": list(problems.values())}
+        document = {"format": _INDEX_FORMAT, "sha256": _digest(report),
+                    "entries": list(problems.values())}
         write_text(index, json.dumps(document, ensure_ascii=False))
     except (OSError, OutputError):
         pass  # an index left from before names another report's digest: never used for this one
 
 
-def _indexed(index: Path, raw: bytes) -> dict[tuple[str, str], dict[str, Any]] | None:
-    """The failing entries `index` keeps for a report of exactly these bytes, else None."""
+def _digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks (a report of 100,000 links is ~90 MB)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _indexed(index: Path, digest: str) -> dict[tuple[str, str], dict[str, Any]] | None:
+    """The failing entries `index` keeps for the report whose bytes have this digest."""
     try:
         document = json.loads(index.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     if (not isinstance(document, dict) or document.get("format") != _INDEX_FORMAT
-            or document.get("sha256") != hashlib.sha256(raw).hexdigest()
+            or document.get("sha256") != digest
             or not isinstance(document.get("entries"), list)):
         return None
     entries = document["entries"]
