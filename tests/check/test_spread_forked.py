@@ -32,11 +32,11 @@ sys.exit(code)
 """
 
 
-def run_forked(tmp_path, how: str) -> tuple[subprocess.CompletedProcess, dict]:
+def run_forked(tmp_path, how: str, *flags: str) -> tuple[subprocess.CompletedProcess, dict]:
     (tmp_path / "linkcheck.yml").write_text(
         'rules:\n  insecure-http:\n    severity: "off"\n', encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, how, "run", "a.md", "b.md", "--workers", "2",
+        [sys.executable, "-c", SCRIPT, how, "run", "a.md", "b.md", *(flags or ("--workers", "2")),
          "--output-dir", "out", "--no-cache", "--private-ok", "-q", "--timeout", "10"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     report = json.loads((tmp_path / "out" / "linkcheck.json").read_text(encoding="utf-8"))
@@ -60,3 +60,24 @@ def test_a_forked_worker_that_fails_loses_nothing(tmp_path, simweb):
     assert any("ended without its outcome (exit 1: RuntimeError: boom)" in note
                for note in report["notes"]), report["notes"]
     assert done.returncode == 1
+
+
+def test_a_small_run_is_checked_by_one_forked_worker(tmp_path, simweb):
+    (tmp_path / "a.md").write_text(
+        "\n".join(f"- [p]({simweb.url(f'/ok?k=one-{i}')})" for i in range(20)) + "\n",
+        encoding="utf-8")
+    (tmp_path / "b.md").write_text(f"[gone]({simweb.url('/404?k=one')})\n", encoding="utf-8")
+    done, report = run_forked(tmp_path, "plain")
+    assert "forks [0]" in done.stderr, done.stderr  # the main process reads; one worker checks
+    statuses = verdicts(report)
+    assert len(statuses) == 21 and statuses.pop(simweb.url("/404?k=one")) == "broken"
+    assert set(statuses.values()) == {"ok"}
+    assert done.returncode == 1
+
+
+def test_workers_off_checks_in_the_main_process(tmp_path, simweb):
+    (tmp_path / "a.md").write_text(f"[ok]({simweb.url('/ok?k=off')})\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("no links\n", encoding="utf-8")
+    done, report = run_forked(tmp_path, "plain", "--workers", "1")
+    assert "forks []" in done.stderr, done.stderr
+    assert verdicts(report) == {simweb.url("/ok?k=off"): "ok"}

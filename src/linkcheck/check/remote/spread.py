@@ -16,11 +16,11 @@ outcome loses nothing: its URLs are checked by the main process afterwards, and 
 One thing is not shared: a redirect from one worker's host to another's is sent under the first
 worker's limit for that host.
 
-Small runs stay in one process. The workers start before the first file is read when the
-files name enough URLs for them (`start`, from a count of "://" in them), and not in a run
-whose store already knows most of them; otherwise checking starts in this process with the
-first URL. Without that estimate, URLs are held until there are enough pages to be worth a
-process (MIN_PAGES_PER_PROCESS each) or the last file is read.
+The workers start before the first file is read when the files name enough URLs for them
+(`start`, from a count of "://" in them), and not in a run whose store already knows most of
+them; a smaller run is checked by one forked worker where forking is safe, otherwise in this
+process, from the first URL on. Without that estimate, URLs are held until there are enough
+pages to be worth a process (MIN_PAGES_PER_PROCESS each) or the last file is read.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from ...config import Config
 from ...http.target import origin_of
 from ...progress import ProgressEvent
+from . import processes
 from .checker import RemoteOutcome
 from .network import WatchPeers
 from .session import RemoteSession
@@ -96,8 +97,19 @@ class SpreadSession:
             self.config, expected_pages)
         if count >= 2 and expected_pages >= 2 * MIN_PAGES_PER_PROCESS:
             await self._start_workers(count)
+        elif self._one_forked_worker_pays():
+            await self._start_workers(1)
         else:
             await self._settle()
+
+    def _one_forked_worker_pays(self) -> bool:
+        """A smaller run (a warm one, most of whose verdicts the store answers) has its checks
+        made by one forked worker on another core, where forking is safe: in this process its
+        requests would wait for the reading, the rules and the reports; a fork costs a few
+        milliseconds. Not where workers are off (check.workers 1) or there is one core."""
+        check = self.config.check
+        return (check.workers != 1 and (check.workers or _cores()) >= 2
+                and processes.may_fork())
 
     async def add(self, urls: Sequence[str]) -> None:
         self._note_pages(urls)
