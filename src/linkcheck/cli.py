@@ -5,10 +5,8 @@ map the outcome to an exit code.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import functools
-import gc
 import json
 import os
 import secrets
@@ -31,7 +29,7 @@ from .arguments import (
 from .config import Config, ConfigError, load_config
 from .discover import discover
 from .models import Document, RunResult, Severity, Status
-from .pipeline import run
+from .pipeline import cycle_collector_paused, run
 from .progress import ProgressRenderer
 from .report import json_report, markdown, output
 from .report.changes import INDEX_NAME, compare, load_baseline, remember_baseline
@@ -75,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(argv)
-        with _cycle_collector_paused():
+        with cycle_collector_paused():
             return _command(args)
     except (ConfigError, OutputError) as exc:  # usage and environment problems: exit 2
         print(f"linkcheck: error: {one_line(str(exc))}", file=sys.stderr)
@@ -95,22 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("(run again with --verbose for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused():
-    """A command keeps most of what it allocates (documents, verdicts, findings) to its end and
-    makes few reference cycles, so the cyclic collector would mostly walk live objects again
-    and again: about a tenth of a warm run and a fifth of a cold run of 200,000 links, for a
-    peak memory within 5% of its own (benchmarks/bench_memory.py). Reference counting still
-    frees the rest at once. The collector is on again (when it was) for a caller that goes on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _command(args: argparse.Namespace) -> int:

@@ -234,7 +234,7 @@ class PageChecks:
         errors = [t.exception() for t in tasks if not t.cancelled() and t.exception()]
         if errors:
             raise errors[0]  # the checker's own bug: an internal error, never a verdict
-        self._emit(finished=True)
+        self.emit(finished=True)
         return self.results
 
     async def _then_release(self, page: str, targets: list[tuple[str, str | None]]) -> None:
@@ -386,9 +386,9 @@ class PageChecks:
     def _record(self, result: CheckResult) -> None:
         self.results[result.target] = result
         self.counts[result.status] += result.target in self.counted  # probes count 0
-        self._emit()
+        self.emit()
 
-    def _emit(self, finished: bool = False) -> None:
+    def emit(self, finished: bool = False) -> None:
         if self.progress is None:
             return
         self.progress(ProgressEvent(

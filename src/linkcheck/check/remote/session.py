@@ -20,16 +20,16 @@ class RemoteSession:
     def __init__(self, config: Config, *, progress: Callable[[ProgressEvent], None] | None,
                  peers: WatchPeers | None = None, origins: frozenset[str] = frozenset()) -> None:
         self._run = PageChecks(config, None, time.time, asyncio.sleep, random.random, progress,
-                               frozenset())
+                               set())  # grows with every batch of links
         self._run.peers = peers
         self._run.begin(origins)
 
     def add(self, urls: Sequence[str]) -> None:
         """Links' URLs: counted in progress, and checked at once."""
         run = self._run
-        run.counted = run.counted | frozenset(urls)
+        run.counted.update(urls)
         run.add(group_by_page(urls))
-        run._emit()
+        run.emit()
 
     def add_extras(self, urls: Sequence[str]) -> None:
         self._run.add_extras(group_by_page(urls), frozenset(urls))

@@ -19,8 +19,7 @@ worker's limit for that host.
 The workers start before the first file is read when the files name enough URLs for them
 (`start`, from a count of "://" in them), and not in a run whose store already knows most of
 them; a smaller run is checked by one forked worker where forking is safe, otherwise in this
-process, from the first URL on. Without that estimate, URLs are held until there are enough
-pages to be worth a process (MIN_PAGES_PER_PROCESS each) or the last file is read.
+process, from the first URL on.
 """
 
 from __future__ import annotations
@@ -48,10 +47,9 @@ def workers_for(config: Config, pages: int) -> int:
     """Worker processes for a run of `pages` pages: check.workers (1: none), or one per
     available core; none on a single core or for a small run."""
     wanted = config.check.workers or min(MAX_WORKERS, _cores())
-    if wanted < 2:
+    if wanted < 2 or pages < 2 * MIN_PAGES_PER_PROCESS:
         return 0
-    return min(wanted, pages // MIN_PAGES_PER_PROCESS) if pages >= 2 * MIN_PAGES_PER_PROCESS \
-        else 0
+    return min(wanted, pages // MIN_PAGES_PER_PROCESS)
 
 
 def _cores() -> int:
@@ -69,15 +67,12 @@ def host_key(page: str) -> str:
 class SpreadSession:
     """RemoteSession's interface over the main process and its workers."""
 
-    def __init__(self, config: Config, progress: Callable[[ProgressEvent], None] | None,
-                 workers: int | None = None) -> None:
+    def __init__(self, config: Config,
+                 progress: Callable[[ProgressEvent], None] | None) -> None:
         self.config, self.progress = config, progress
-        self._wanted = workers  # None: decided by workers_for once enough pages are in
-        self._held: list[str] = []  # URLs not given out yet (a small run so far)
-        self._pages: set[str] = set()
         self._origins: set[str] = set()
         self._sites = sites_for(config)
-        self._owner: dict[str, int] = {}  # host key -> worker index (-1: the main process)
+        self._owner: dict[str, int] = {}  # host key ("" for the sites' pages) -> worker index
         self._load: list[int] = []  # pages per worker
         self.workers: list[Worker] = []
         self.events: dict[int, ProgressEvent] = {}
@@ -87,20 +82,15 @@ class SpreadSession:
 
     # -- feeding -----------------------------------------------------------------------------
 
-    async def start(self, expected_pages: int | None) -> None:
-        """Start the workers now if about `expected_pages` pages call for them; otherwise
-        check in this process from the first URL on. None: not known, URLs are held until
-        enough of them call for workers or the last file is read."""
-        if expected_pages is None:
-            return
-        count = self._wanted if self._wanted is not None else workers_for(
-            self.config, expected_pages)
-        if count >= 2 and expected_pages >= 2 * MIN_PAGES_PER_PROCESS:
+    async def start(self, expected_pages: int) -> None:
+        """Start the workers if about `expected_pages` pages call for them; else one forked
+        worker, or this process, checks from the first URL on."""
+        if count := workers_for(self.config, expected_pages):
             await self._start_workers(count)
         elif self._one_forked_worker_pays():
             await self._start_workers(1)
         else:
-            await self._settle()
+            self._settle()
 
     def _one_forked_worker_pays(self) -> bool:
         """A smaller run (a warm one, most of whose verdicts the store answers) has its checks
@@ -112,24 +102,17 @@ class SpreadSession:
                 and processes.may_fork())
 
     async def add(self, urls: Sequence[str]) -> None:
+        self._settle()
         self._note_pages(urls)
-        if self.local is None and not self.workers:
-            self._held.extend(urls)
-            spread = self._wanted if self._wanted is not None else workers_for(
-                self.config, len(self._pages) if len(self._pages) >= 2 * MIN_PAGES_PER_PROCESS
-                else 0)
-            if spread:
-                await self._start_workers(spread)
-            return
         self._route(urls, "add")
 
     async def add_extras(self, urls: Sequence[str]) -> None:
-        await self._settle()
+        self._settle()
         self._note_pages(urls)
         self._route(urls, "extras")
 
     async def close(self) -> None:
-        await self._settle()
+        self._settle()
         every = frozenset(self._origins)
         if self.local is not None:
             self.local.close(every)
@@ -164,17 +147,13 @@ class SpreadSession:
 
     def _note_pages(self, urls: Sequence[str]) -> None:
         for url in urls:
-            page = url.partition("#")[0]
-            self._pages.add(page)
-            if (origin := origin_of(page)) is not None:
+            if (origin := origin_of(url.partition("#")[0])) is not None:
                 self._origins.add(origin)
 
-    async def _settle(self) -> None:
-        """Check in this process (a small run): what was held goes to it."""
+    def _settle(self) -> None:
+        """Check in this process if no worker was started (a small run, or no `start`)."""
         if self.local is None and not self.workers:
             self.local = self._session(self.config, 0)
-            held, self._held = self._held, []
-            self.local.add(held)
 
     async def _start_workers(self, count: int) -> None:
         check = self.config.check
@@ -188,8 +167,6 @@ class SpreadSession:
             await worker.start(config, frozenset(self._origins), pipes,
                                progress=self.progress is not None)
             self.workers.append(worker)
-        held, self._held = self._held, []
-        self._route(held, "add")
 
     def _session(self, config: Config, index: int) -> RemoteSession:
         told = None if self.progress is None else (lambda e: self.progressed(index, e))
