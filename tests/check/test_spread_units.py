@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -152,3 +154,17 @@ def test_files_read_aside_arrive_in_order_and_a_failure_is_raised_here(tmp_path,
     monkeypatch.setattr(background, "extract_each", failing)
     with pytest.raises(RuntimeError, match="disk gone"):
         asyncio.run(read_all())
+
+
+def test_a_run_checked_by_workers_does_not_load_the_http_stack_in_the_main_process():
+    """Workers are forked before the HTTP stack is loaded, and load it themselves, on their own
+    core: the main process, which only hands URLs over and reads outcomes, never needs it."""
+    code = (
+        "import sys, linkcheck.cli, linkcheck.pipeline, linkcheck.check.remote.spread\n"
+        "heavy = [m for m in ('httpcore', 'h11', 'anyio', 'tenacity',\n"
+        "         'linkcheck.check.remote.checker', 'linkcheck.http.fetch') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == ""

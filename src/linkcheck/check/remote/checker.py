@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import ada_url
 
@@ -32,6 +32,7 @@ from .health import PROBE_TIMEOUT
 from .hosts import DEFAULT_USER_AGENT as DEFAULT_USER_AGENT  # re-exported for callers
 from .hosts import Host, Hosts
 from .network import NetworkState, NetworkWatch, WatchPeers
+from .outcome import RemoteOutcome as RemoteOutcome  # re-exported for callers
 from .page import ignorable_fragment
 from .retry import RetryPolicy, is_rate_limited, over_retry_after_cap
 from .sender import HostSender
@@ -39,16 +40,6 @@ from .sites import claim, sites_for
 from .verdict import Chain, PageRules, classify, classify_fragment, is_bot_challenge
 
 NO_NETWORK_GRACE = 3.0  # seconds without any answer after a silent failure: no network
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteOutcome:
-    results: dict[str, CheckResult]  # keyed by the exact URL passed in (fragment included)
-    network_down: bool
-    requests_sent: int = 0
-    notes: tuple[str, ...] = ()  # run-level messages (a site API that stopped helping...)
-    # what the extras' probes found: origin -> why it gave no answer at all, None if it answered
-    origins_answered: dict[str, str | None] = field(default_factory=dict)
 
 
 async def check_remote(

@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ...http.outcome import ANSWERED_FAILURES, SILENT_FAILURES, Outcome, Reply
-from .hosts import Host
+
+if TYPE_CHECKING:  # only named in annotations: a main process that only watches need not load it
+    from .hosts import Host
 
 SILENT_HOSTS_FOR_SUSPICION = 3  # one dead host early in a run is no reason to suspect the network
 

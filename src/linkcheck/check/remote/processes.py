@@ -1,9 +1,10 @@
 """A worker process started one of two ways, behind one interface (`Child`).
 
 Forked (`forked`), where that is safe: on Linux, from a main process with no other thread. The
-child has every module imported already, so it is checking within milliseconds instead of the
-quarter second a fresh interpreter spends importing, and that CPU is not taken from the main
-process reading the files. Otherwise (`spawned`) a fresh interpreter runs
+child starts with what the main process has imported (most of the package) instead of the
+quarter second a fresh interpreter spends importing; the HTTP stack it alone needs it imports
+itself (spread.py does not load it), on its own core while the main process reads the first
+file, so that CPU is not on the run's critical path. Otherwise (`spawned`) a fresh interpreter runs
 `python -m linkcheck.check.remote.worker`. Either way the worker talks over its standard
 input and output (worker.py) and its standard error only ever carries a crash.
 """

@@ -27,17 +27,20 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ...config import Config
 from ...http.target import origin_of
 from ...progress import ProgressEvent
 from . import processes
-from .checker import RemoteOutcome
 from .network import WatchPeers
-from .session import RemoteSession
+from .outcome import RemoteOutcome
 from .sites import claim, sites_for
 from .workers import Worker
+
+if TYPE_CHECKING:  # the HTTP stack: a run checked by workers only loads it in them
+    from .session import RemoteSession
 
 MAX_WORKERS = 4  # beyond this the hosts' own latency, not CPU, bounds a run
 MIN_PAGES_PER_PROCESS = 150  # a process costs about 0.2 s of CPU to start: not for a few pages
@@ -169,6 +172,8 @@ class SpreadSession:
             self.workers.append(worker)
 
     def _session(self, config: Config, index: int) -> RemoteSession:
+        from .session import RemoteSession
+
         told = None if self.progress is None else (lambda e: self.progressed(index, e))
         return RemoteSession(config, progress=told,
                              peers=self.peers if self.workers else None)

@@ -10,9 +10,8 @@ from ...config import Config
 from ...http.outcome import Failure, FailureKind
 from ...progress import ProgressEvent
 from . import processes
-from .checker import RemoteOutcome
+from .outcome import RemoteOutcome
 from .processes import Child
-from .verdict import Chain, PageRules, classify
 from .wire import WireError, frame, read_message
 
 DEADLINE_GRACE = 30.0  # seconds past the deadline a worker may take to hand in its outcome
@@ -86,6 +85,8 @@ class Worker:
             return await asyncio.wait_for(asyncio.shield(self._tasks[0]), wait)
         except TimeoutError:  # past the deadline: its pages are unverifiable, as a run's are
             await self.stop(kill=True)
+            from .verdict import Chain, PageRules, classify  # the HTTP stack: only now
+
             why = Failure(FailureKind.DEADLINE)
             results = {url: classify(Chain(url, why), PageRules()) for url in self.urls}
             return RemoteOutcome(results, False,
