@@ -6,6 +6,7 @@ import asyncio
 import struct
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -40,6 +41,16 @@ def test_messages_round_trip_and_end_cleanly():
 def test_what_is_not_a_message_is_refused(data, says):
     with pytest.raises(WireError, match=says):
         read_all(data)
+
+
+@pytest.mark.parametrize("page", [
+    "http://Docs.Example.org:8080/a", "https://docs.example.org", "https://x.example.org?q=1",
+    "https://x.example.org#top", "http://user:pw@Host.example.org/p", "https://[::1]:8443/x",
+    "https://例え.jp/パス", "http://127.0.0.2:5000/doc/1", "https://EXAMPLE.org.:443/",
+    "https://a_b.example.org/", "http://-bad-.example.org/", "https://x.example.org:99999/",
+])
+def test_host_key_of_a_plain_authority_is_that_of_the_whole_url(page):
+    assert host_key(page) == (urlsplit(page).hostname or "").lower()
 
 
 def test_host_key_joins_a_hosts_schemes():

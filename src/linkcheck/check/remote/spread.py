@@ -25,13 +25,14 @@ process, from the first URL on.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ...config import Config
-from ...http.target import origin_of
+from ...http.target import PLAIN_AUTHORITY, origin_of
 from ...progress import ProgressEvent
 from . import processes
 from .network import WatchPeers
@@ -63,8 +64,17 @@ def _cores() -> int:
 
 
 def host_key(page: str) -> str:
-    """What a page's politeness is counted by: its host name, whatever the scheme."""
+    """What a page's politeness is counted by: its host name, whatever the scheme. Split once
+    per plain authority (see http.target.PLAIN_AUTHORITY): every URL of a run is routed."""
+    plain = PLAIN_AUTHORITY.match(page)
+    if plain is not None:
+        return _authority_host(plain.group())
     return (urlsplit(page).hostname or "").lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _authority_host(authority: str) -> str:
+    return (urlsplit(authority).hostname or "").lower()
 
 
 class SpreadSession:
