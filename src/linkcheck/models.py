@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
 
 
 class LinkKind(StrEnum):
@@ -123,6 +124,9 @@ class Hop:
     url: str
     status_code: int
 
+    def __reduce__(self) -> tuple:
+        return Hop, (self.url, self.status_code)
+
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
@@ -147,6 +151,15 @@ class CheckResult:
     # a verified replacement for a broken link (an archived snapshot of it), never applied
     # unless asked (`linkcheck fix --use-archive`)
     suggestion: str | None = None
+
+    def __reduce__(self) -> tuple:
+        # pickled as its fields in order, rebuilt by __init__: the worker processes send
+        # thousands (check/remote/wire.py), and a frozen dataclass's own pickling looks the
+        # fields up again for each object, at twice the cost
+        return CheckResult, _result_fields(self)
+
+
+_result_fields = attrgetter(*(f.name for f in fields(CheckResult)))
 
 
 def origin_not_answering(target: str, origin: str, why: str,
