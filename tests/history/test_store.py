@@ -7,14 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from linkcheck.history.store import (
-    _MIGRATIONS,
-    SCHEMA_VERSION,
-    UrlHistory,
-    advance,
-    open_store,
-    timestamp,
-)
+from linkcheck.history.schema import _MIGRATIONS, SCHEMA_VERSION
+from linkcheck.history.store import UrlHistory, advance, open_store, timestamp
 from linkcheck.models import DEADLINE_REASON, CheckResult, Hop, Status
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

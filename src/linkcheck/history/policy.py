@@ -136,14 +136,15 @@ def _known_silent(
     """The extras whose origin the store knows not to answer (not requested this run)."""
     if store is None or not extras:
         return {}
+    origins = {extra: origin_of(extra) or "" for extra in extras}
     try:
-        silent = store.silent_origins({origin_of(e) or "" for e in extras}, now,
+        silent = store.silent_origins(set(origins.values()), now,
                                       config.store.max_age.get("no-https"))
     except StoreError as exc:
         notes.append(str(exc))
         return {}
     return {e: origin_not_answering(e, origin, silent[origin], from_cache=True)
-            for e in extras if (origin := origin_of(e) or "") in silent}
+            for e, origin in origins.items() if origin in silent}
 
 
 def _record_origins(
@@ -203,15 +204,15 @@ def apply_policy(
     judged: dict[str, CheckResult] = {}
     for url, result in fresh.items():
         history = histories.get(url) if histories is not None else None
-        if history is not None:
-            result = dataclasses.replace(
-                result,
-                first_failed_at=history.first_failed_at,
-                failed_runs=history.consecutive_failures,
-            )
+        changes: dict[str, Any] = {}
+        if history is not None and (history.first_failed_at != result.first_failed_at
+                                    or history.consecutive_failures != result.failed_runs):
+            changes.update(first_failed_at=history.first_failed_at,
+                           failed_runs=history.consecutive_failures)
         if result.status == Status.BROKEN and result.transient and histories is not None:
             runs = history.consecutive_failures if history else 1
             if runs < max(threshold, 1):
-                result = dataclasses.replace(result, status=Status.NEW_FAILURE)
-        judged[url] = result
+                changes["status"] = Status.NEW_FAILURE
+        # most verdicts (every success) are judged as they came: not copied
+        judged[url] = dataclasses.replace(result, **changes) if changes else result
     return judged

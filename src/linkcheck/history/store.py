@@ -13,12 +13,12 @@ a newer linkcheck is left alone and not used. Every sqlite error is translated h
 from __future__ import annotations
 
 import json
-import os
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..config import make_dir
@@ -30,55 +30,17 @@ from ..models import (
     Hop,
     Status,
 )
+from .schema import COLUMNS, StoreError, Unusable, connect, move_aside
 
-SCHEMA_VERSION = 5  # kept in PRAGMA user_version
-BUSY_TIMEOUT = 10.0  # seconds a writer waits for another process's transaction
 _CHUNK = 500  # URLs per IN (...) query, well under sqlite's variable limit
-_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 # The verdicts worth keeping: the others are decided without fetching.
 RECORDED = frozenset({Status.OK, Status.REDIRECTED, Status.BROKEN, Status.UNVERIFIABLE})
+# The stored statuses a max age may apply to: any this version knows, but broken.
+REUSABLE = frozenset(Status._value2member_map_) - {Status.BROKEN}
 # Verdicts about the run, not the link (nothing was asked of it): never stored, so never reused.
 NOT_OBSERVED = frozenset({NO_NETWORK_REASON, DEADLINE_REASON, RATE_LIMIT_CAP_REASON})
 
-# _MIGRATIONS[n] takes a store from version n to n + 1; a new store runs them all.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        "CREATE TABLE verdicts (url TEXT PRIMARY KEY, status TEXT NOT NULL, "
-        "reason TEXT NOT NULL, status_code INTEGER, final_url TEXT, checked_at TEXT NOT NULL)",
-    ),
-    (
-        "ALTER TABLE verdicts ADD COLUMN permanent INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE verdicts ADD COLUMN redirects TEXT NOT NULL DEFAULT '[]'",
-        "ALTER TABLE verdicts ADD COLUMN first_failed_at TEXT",
-        "ALTER TABLE verdicts ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE verdicts ADD COLUMN last_success_at TEXT",
-    ),
-    (
-        "ALTER TABLE verdicts ADD COLUMN archived INTEGER NOT NULL DEFAULT 0",
-        # Wayback Machine lookups for broken links: the snapshot found (NULL: none usable)
-        "CREATE TABLE archive_lookups (url TEXT PRIMARY KEY, failed_since TEXT NOT NULL, "
-        "looked_up_at TEXT NOT NULL, snapshot TEXT)",
-    ),
-    (  # facts about hosts, not links: an origin (an https:// form) that does not answer at all
-        "CREATE TABLE silent_origins (origin TEXT PRIMARY KEY, reason TEXT NOT NULL, "
-        "checked_at TEXT NOT NULL)",
-    ),
-    (  # when the last failure was counted (epoch seconds): overlapping runs count it once
-        "ALTER TABLE verdicts ADD COLUMN counted_at REAL",
-    ),
-)
-_COLUMNS = (
-    "url, status, reason, status_code, final_url, checked_at, permanent, redirects, "
-    "first_failed_at, consecutive_failures, last_success_at, archived, counted_at"
-)
-
-
-class StoreError(Exception):
-    """The store could not be read or written; the run goes on without it."""
-
-
-class _Unusable(Exception):
-    """The file is not a store this version can use as it is."""
+_HISTORY_COLUMNS = "url, first_failed_at, consecutive_failures, last_success_at, counted_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +68,8 @@ def advance(previous: UrlHistory | None, status: Status, now: str, url: str,
     A failure already counted after this run `started` was counted by a run that overlapped
     this one (two jobs started together): the same moment of failure, not a second failing run.
     """
+    if status in (Status.OK, Status.REDIRECTED):
+        return UrlHistory(url, None, 0, now)
     previous = previous or UrlHistory(url)
     if status == Status.BROKEN:
         if (previous.consecutive_failures and previous.counted_at is not None
@@ -114,8 +78,6 @@ def advance(previous: UrlHistory | None, status: Status, now: str, url: str,
         started_at = previous.first_failed_at if previous.consecutive_failures else now
         return UrlHistory(url, started_at, previous.consecutive_failures + 1,
                           previous.last_success_at, recorded)
-    if status in (Status.OK, Status.REDIRECTED):
-        return UrlHistory(url, None, 0, now)
     return previous
 
 
@@ -142,18 +104,23 @@ class ResultStore:
     def reusable(
         self, urls: Iterable[str], now: datetime, max_age: Mapping[str, float]
     ) -> dict[str, CheckResult]:
-        """Stored verdicts still fresh enough to stand in for a fetch; `broken` never is."""
-        fresh: dict[str, CheckResult] = {}
-        known = Status._value2member_map_
-        for row in self._rows(urls):
-            # a status this version does not know, or one without a max age, is never reused
-            limit = max_age.get(row[1]) if row[1] in known else None
-            if limit is None or row[1] == Status.BROKEN:
-                continue
-            age = (now - datetime.fromisoformat(row[5])).total_seconds()
-            if 0 <= age < limit:  # a max age of 0 means never reused
-                fresh[row[0]] = _result_from_row(row)
-        return fresh
+        """Stored verdicts still fresh enough to stand in for a fetch; `broken` never is.
+
+        Called as each file is read, so kept cheap: nothing is asked of an empty store (a cold
+        run's), and the query judges the age itself (stamps are `timestamp`'s, which sort as
+        the times do) and answers with one JSON text per chunk of URLs, not one row each (at
+        each row, sqlite3 lets another thread take the interpreter: the reading one).
+        """
+        oldest = _oldest_fresh(now, max_age)
+        if not oldest or self._empty("verdicts"):
+            return {}
+        fresh = [timestamp(now), *(value for pair in oldest.items() for value in pair)]
+        found: dict[str, CheckResult] = {}
+        for chunk in _chunks(urls):
+            query = _reusable_query(_marks(chunk), len(oldest))
+            for row in json.loads(self._read(query, chunk + fresh)[0][0]):
+                found[row[0]] = _result_from_row(row)
+        return found
 
     def count(self) -> int:
         """How many URLs have a stored verdict."""
@@ -163,7 +130,7 @@ class ResultStore:
             raise StoreError(f"{self.path}: could not be read: {exc}") from exc
 
     def history(self, urls: Iterable[str]) -> dict[str, UrlHistory]:
-        return {row[0]: _history_from_row(row) for row in self._rows(urls)}
+        return {row[0]: UrlHistory(*row) for row in self._rows(urls, _HISTORY_COLUMNS)}
 
     def record(self, results: Mapping[str, CheckResult], now: datetime,
                recorded_at: datetime | None = None) -> dict[str, UrlHistory]:
@@ -235,21 +202,27 @@ class ResultStore:
                 "excluded.failed_since, looked_up_at=excluded.looked_up_at, "
                 "snapshot=excluded.snapshot", rows)
 
-    def _rows(self, keys: Iterable[str], columns: str = _COLUMNS,
+    def _rows(self, keys: Iterable[str], columns: str = COLUMNS,
               table: str = "verdicts") -> list[tuple]:
         """The rows of `table` whose first column is one of `keys`."""
-        keys = list(keys)
         key = columns.partition(",")[0]
         rows: list[tuple] = []
+        if self._empty(table):
+            return rows
+        for chunk in _chunks(keys):
+            rows += self._read(f"SELECT {columns} FROM {table} WHERE {key} IN ({_marks(chunk)})",
+                               chunk)
+        return rows
+
+    def _empty(self, table: str) -> bool:
+        """Whether `table` has no rows: then the many lookups of a run need not be made."""
+        return not self._read(f"SELECT EXISTS (SELECT 1 FROM {table})", [])[0][0]
+
+    def _read(self, query: str, parameters: list) -> list[tuple]:
         try:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                query = f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})"
-                rows += self._db.execute(query, chunk).fetchall()
+            return self._db.execute(query, parameters).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: could not read stored results: {exc}") from exc
-        return rows
 
 
 _ORIGIN_UPSERT = (
@@ -257,7 +230,7 @@ _ORIGIN_UPSERT = (
     "DO UPDATE SET reason=excluded.reason, checked_at=excluded.checked_at"
 )
 _UPSERT = (
-    f"INSERT INTO verdicts ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO verdicts ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(url) DO UPDATE "
     "SET status=excluded.status, reason=excluded.reason, status_code=excluded.status_code, "
     "final_url=excluded.final_url, checked_at=excluded.checked_at, permanent=excluded.permanent, "
@@ -268,7 +241,8 @@ _UPSERT = (
 
 
 def _row(result: CheckResult, history: UrlHistory, stamp: str) -> tuple:
-    redirects = json.dumps([[hop.url, hop.status_code] for hop in result.redirects])
+    hops = result.redirects
+    redirects = json.dumps([[hop.url, hop.status_code] for hop in hops]) if hops else "[]"
     return (
         result.target, str(result.status), result.reason, result.status_code, result.final_url,
         stamp, int(result.permanent), redirects, history.first_failed_at,
@@ -277,16 +251,57 @@ def _row(result: CheckResult, history: UrlHistory, stamp: str) -> tuple:
     )
 
 
-def _history_from_row(row: tuple) -> UrlHistory:
-    return UrlHistory(row[0], row[8], row[9], row[10], row[12])
+# what `reusable` reads of a row, as a JSON array
+_RESULT_COLUMNS = ("url, status, reason, status_code, final_url, checked_at, permanent, "
+                   "redirects, first_failed_at, consecutive_failures, archived")
+_STATUSES = Status._value2member_map_
 
 
-def _result_from_row(row: tuple) -> CheckResult:
-    hops = () if row[7] == "[]" else tuple(Hop(url, code) for url, code in json.loads(row[7]))
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    keys = keys if isinstance(keys, list) else list(keys)
+    for start in range(0, len(keys), _CHUNK):
+        yield keys[start : start + _CHUNK]
+
+
+def _marks(chunk: list[str]) -> str:
+    return ",".join("?" * len(chunk))  # sqlite keeps each query prepared: few lengths recur
+
+
+def _reusable_query(marks: str, statuses: int) -> str:
+    """The reusable verdicts among the URLs (`marks`), given now and per status the oldest
+    fresh stamp (`_oldest_fresh`): one JSON array of `_RESULT_COLUMNS` arrays."""
+    fresh = " OR ".join(["status = ? AND checked_at >= ?"] * statuses)
+    return (f"SELECT json_group_array(json_array({_RESULT_COLUMNS})) FROM verdicts "
+            f"WHERE url IN ({marks}) AND checked_at <= ? AND ({fresh})")
+
+
+def _oldest_fresh(now: datetime, max_age: Mapping[str, float]) -> dict[str, str]:
+    """Per status that may be reused, the oldest stamp still fresh at `now`: one with
+    0 <= now - stamp < its max age, in seconds (0: never reused). Stamps are whole seconds."""
+    oldest = {}
+    for status, limit in max_age.items():
+        if status not in REUSABLE or not limit > 0:
+            continue
+        try:
+            moment: datetime | None = now.replace(microsecond=0) - timedelta(
+                seconds=math.ceil(limit))
+            while (now - moment).total_seconds() >= limit:  # at most twice
+                moment += timedelta(seconds=1)
+        except OverflowError:  # a max age beyond the calendar
+            moment = None
+        # before the year 1000 a stamp would not sort as text; every stored one is younger
+        oldest[status] = timestamp(moment) if moment and moment.year >= 1000 else ""
+    return oldest
+
+
+def _result_from_row(row: list) -> CheckResult:
+    """A stored verdict, from the JSON array of `_RESULT_COLUMNS`."""
+    url, status, reason, code, final_url, checked_at, permanent, hops, since, runs, archived = row
     return CheckResult(
-        target=row[0], status=Status(row[1]), reason=row[2], status_code=row[3],
-        final_url=row[4], redirects=hops, permanent=bool(row[6]), from_cache=True,
-        checked_at=row[5], first_failed_at=row[8], failed_runs=row[9], archived=bool(row[11]),
+        url, _STATUSES[status], reason, code, final_url,
+        redirects=() if hops == "[]" else tuple(Hop(*hop) for hop in json.loads(hops)),
+        permanent=bool(permanent), from_cache=True, checked_at=checked_at,
+        first_failed_at=since, failed_runs=runs, archived=bool(archived),
     )
 
 
@@ -301,10 +316,10 @@ def open_store(path: Path) -> tuple[ResultStore | None, tuple[str, ...]]:
         return None, (f"{path}: cannot create the result store's directory ({exc}); "
                       "running without history",)
     try:
-        return ResultStore(_connect(path), path), ()
-    except _Unusable as exc:
+        return ResultStore(connect(path), path), ()
+    except Unusable as exc:
         try:
-            moved = _move_aside(path)
+            moved = move_aside(path)
         except OSError as move_exc:
             return None, (f"{path}: {exc}; could not move it aside ({move_exc}); "
                           "running without history",)
@@ -314,74 +329,7 @@ def open_store(path: Path) -> tuple[ResultStore | None, tuple[str, ...]]:
     except StoreError as exc:
         return None, (str(exc),)
     try:
-        return ResultStore(_connect(path), path), (note,)
-    except (_Unusable, sqlite3.Error, StoreError) as exc:
+        return ResultStore(connect(path), path), (note,)
+    except (Unusable, sqlite3.Error, StoreError) as exc:
         return None, (note, f"{path}: cannot create a new result store ({exc}); "
                             "running without history")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: transactions are opened explicitly, and kept short
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-    try:
-        _prepare(db, path)
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _prepare(db: sqlite3.Connection, path: Path) -> None:
-    try:
-        _refuse_newer(db, path)  # before anything writes to the file, WAL mode included
-        db.execute("PRAGMA journal_mode=WAL")
-        check = db.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise _Unusable(f"failed its integrity check ({check[0] if check else 'no answer'})")
-        _migrate(db, path)
-    except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
-            raise _Unusable(f"is not a readable result store ({exc})") from exc
-        raise
-
-
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    db.execute("BEGIN IMMEDIATE")  # two processes creating the store at once take turns
-    try:
-        version = _refuse_newer(db, path)
-        for step in _MIGRATIONS[version:]:
-            for statement in step:
-                db.execute(statement)
-        if version < SCHEMA_VERSION:
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute(f"SELECT {_COLUMNS} FROM verdicts LIMIT 0")
-    except BaseException as exc:
-        db.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
-            # tables this version did not create, or lacking the columns it expects
-            raise _Unusable(f"has a layout this version does not know ({exc})") from exc
-        raise
-    db.execute("COMMIT")
-
-
-def _refuse_newer(db: sqlite3.Connection, path: Path) -> int:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"{path}: written by a newer linkcheck (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}); left untouched, running without history"
-        )
-    return version
-
-
-def _move_aside(path: Path) -> Path:
-    n = 1
-    while Path(f"{path}.corrupt-{n}").exists():
-        n += 1
-    target = Path(f"{path}.corrupt-{n}")
-    os.replace(path, target)
-    for suffix in ("-wal", "-shm"):  # sqlite finds these next to the moved file by name
-        side = Path(f"{path}{suffix}")
-        if side.exists():
-            os.replace(side, Path(f"{target}{suffix}"))
-    return target
