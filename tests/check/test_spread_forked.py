@@ -3,6 +3,7 @@ here as a child process of its own (pytest's threads rule forking out in-process
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -26,8 +27,19 @@ if sys.argv[1] == "crash":
     def main():
         raise RuntimeError("boom")
     worker.main = main
+heard = []  # what the main process read from its workers, in order
+if sys.argv[1] == "handover":
+    from linkcheck.check.remote import workers
+    worker.VERDICTS_INTERVAL = 0.001  # hand verdicts over at once (inherited by the forks)
+    read = workers.read_message
+    async def read_message(stream):
+        message = await read(stream)
+        heard.append((message[0], len(message[1]) if message[0] == "verdicts" else 0))
+        return message
+    workers.read_message = read_message
 code = cli.main(sys.argv[2:])
 sys.stderr.write(f"forks {forks}\\n")
+sys.stderr.write(f"heard {heard}\\n")
 sys.exit(code)
 """
 
@@ -50,6 +62,18 @@ def test_forked_workers_check_every_link(tmp_path, simweb):
     assert verdicts(report) == expected
     assert done.returncode == 1  # the 404s
     assert report["notes"] == []
+
+
+def test_verdicts_are_handed_over_while_the_checks_go_on(tmp_path, simweb):
+    expected = write_corpus(tmp_path, simweb, "forked-handover")
+    done, report = run_forked(tmp_path, "handover")
+    heard = ast.literal_eval(done.stderr.rpartition("heard ")[2].strip())
+    kinds = [kind for kind, _ in heard]
+    assert kinds.count("result") == 2, done.stderr
+    handed = sum(count for kind, count in heard[:kinds.index("result")] if kind == "verdicts")
+    assert handed > 0, "the first outcome came after verdicts handed over before it"
+    assert verdicts(report) == expected  # those and the outcome's own, merged: every link
+    assert done.returncode == 1
 
 
 def test_a_forked_worker_that_fails_loses_nothing(tmp_path, simweb):

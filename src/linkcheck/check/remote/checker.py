@@ -129,6 +129,7 @@ class PageChecks:
         self.sites = sites_for(config)
         self.notes: list[str] = list(self.hosts.notes)
         self.peers: WatchPeers | None = None
+        self.on_record: Callable[[CheckResult], None] | None = None  # told of every verdict
         self._rules: dict[str, PageRules] = {}  # by host name
 
     @property
@@ -376,6 +377,8 @@ class PageChecks:
 
     def _record(self, result: CheckResult) -> None:
         self.results[result.target] = result
+        if self.on_record is not None:
+            self.on_record(result)
         self.counts[result.status] += result.target in self.counted  # probes count 0
         self.emit()
 

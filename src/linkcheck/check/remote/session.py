@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from ...config import Config
+from ...models import CheckResult
 from ...progress import ProgressEvent
 from .checker import PageChecks, RemoteOutcome, group_by_page
 from .network import NetworkState, WatchPeers
@@ -18,10 +19,13 @@ class RemoteSession:
     files are read, `add_extras` the rules' once every link is in, `close`, then `outcome`."""
 
     def __init__(self, config: Config, *, progress: Callable[[ProgressEvent], None] | None,
-                 peers: WatchPeers | None = None, origins: frozenset[str] = frozenset()) -> None:
+                 peers: WatchPeers | None = None, origins: frozenset[str] = frozenset(),
+                 on_record: Callable[[CheckResult], None] | None = None) -> None:
+        """`on_record`: told of each verdict as it is made (a worker hands them on)."""
         self._run = PageChecks(config, None, time.time, asyncio.sleep, random.random, progress,
                                set())  # grows with every batch of links
         self._run.peers = peers
+        self._run.on_record = on_record
         self._run.begin(origins)
 
     def add(self, urls: Sequence[str]) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any, Protocol
 
 from ...config import Config
 from ...http.outcome import Failure, FailureKind
+from ...models import CheckResult
 from ...progress import ProgressEvent
 from . import processes
 from .outcome import RemoteOutcome
@@ -38,6 +40,7 @@ class Worker:
         self.deadline: float | None = None
         self._tasks: list[asyncio.Task] = []
         self._errors = b""
+        self._verdicts: dict[str, CheckResult] = {}  # handed over while it checks
 
     async def start(self, config: Config, origins: frozenset[str], pipes: list[int],
                     progress: bool = True) -> None:
@@ -63,9 +66,11 @@ class Worker:
     async def _read(self) -> RemoteOutcome:
         while True:
             kind, body = await read_message(self.process.stdout)
-            if kind == "result":
-                return body
-            if kind == "progress":
+            if kind == "result":  # with the verdicts it has not handed over yet
+                return dataclasses.replace(body, results={**self._verdicts, **body.results})
+            if kind == "verdicts":
+                self._verdicts.update((result.target, result) for result in body)
+            elif kind == "progress":
                 self.spread.progressed(self.index, body)
             else:
                 self.spread.heard(self.index, kind, body)
