@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from ..config import Config, ConfigError
@@ -74,18 +75,26 @@ def run_rules(context: Context, reading_verdicts: bool | None = None,
     `reading_verdicts` True or False: only the rules that do (or do not) read the verdicts,
     so that a run can apply those that do not while its links are being checked; `earlier`:
     their findings, merged in."""
-    config = context.config
     findings = [
         finding
-        for settings in enabled_rules(config)
+        for settings in enabled_rules(context.config)
         if reading_verdicts is None or settings.rule.reads_verdicts is reading_verdicts
-        for finding in settings.rule.check(context, settings)
-        if finding.severity != Severity.OFF
-        and not settings.ignores(finding.file)
-        and not context.suppressed(settings.rule, finding.file, finding.line)
+        for finding in _kept(context, settings, settings.rule.check(context, settings))
     ]
     findings.extend(earlier)
-    return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule_id, f.message))
+    return sorted(findings, key=_FINDING_ORDER)
+
+
+_FINDING_ORDER = attrgetter("file", "line", "column", "rule_id", "message")
+
+
+def _kept(context: Context, settings: Settings, found: Iterable[Finding]) -> list[Finding]:
+    """The findings a rule's settings (severity, ignored paths) and the suppression comments
+    leave."""
+    kept = [finding for finding in found if finding.severity != Severity.OFF]
+    if settings.ignore_paths:
+        kept = [finding for finding in kept if not settings.ignores(finding.file)]
+    return context.unsuppressed(settings.rule, kept)
 
 
 def build_context(

@@ -7,12 +7,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import Config
 from ..models import CheckResult, Document, Finding, Link, LinkKind, Severity
 from .source import Source
 from .suppress import Suppressions
+
+_Placed = TypeVar("_Placed", Link, Finding)  # what has a file and a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +55,13 @@ class Settings:
             fnmatch.fnmatch(file, pattern) for pattern in self.ignore_paths)
 
     def finding(
-        self, file: str, line: int, column: int, message: str, **extra: Any
+        self, file: str, line: int, column: int, message: str, *, url: str | None = None,
+        replacement: str | None = None, original: str | None = None,
+        related: tuple[tuple[str, int], ...] = (), severity: Severity | None = None,
     ) -> Finding:
-        severity = extra.pop("severity", self.severity)
-        return Finding(self.rule.slug, self.rule.id, severity, file, line, column, message, **extra)
+        rule = self.rule
+        return Finding(rule.slug, rule.id, severity or self.severity, file, line, column,
+                       message, url, replacement, original, related)
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,14 @@ class Context:
         return Context(self.documents, results, self.config, self.sources, self.suppressions,
                        self._sites)
 
-    def suppressed(self, rule: Rule, file: str, line: int) -> bool:
-        if file not in self._marked_files:  # most files: no suppression comment
-            return False
-        return self.suppressions[file].covers(line, (rule.slug, rule.id))
+    def unsuppressed(self, rule: Rule, items: list[_Placed]) -> list[_Placed]:
+        """`items` (links, findings) but those a suppression comment silences for `rule`."""
+        marked = self._marked_files
+        if not marked:  # most runs: no file has a suppression comment
+            return items
+        names = (rule.slug, rule.id)
+        return [item for item in items if item.file not in marked
+                or not self.suppressions[item.file].covers(item.line, names)]
 
     @cached_property
     def _marked_files(self) -> frozenset[str]:
@@ -161,4 +170,4 @@ def _text_is_url(text: str, url: str, resolved_url: str) -> bool:
 
 def places(pairs: Iterable[tuple[str, int]]) -> str:
     """`a.md:3, b.md:7` for a message."""
-    return ", ".join(f"{file}:{line}" for file, line in pairs)
+    return ", ".join([f"{file}:{line}" for file, line in pairs])

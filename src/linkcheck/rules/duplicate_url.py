@@ -3,75 +3,71 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from itertools import pairwise
+from operator import attrgetter
 
 from ..models import CheckResult, Finding, Link, Severity, Status
 from .base import Context, Rule, Settings, places, resource_links
 from .urls import normalise
 
 
-def resource_key(link: Link, results: Mapping[str, CheckResult], follow: bool) -> str:
-    """Links with the same key reach the same resource: after safe normalisation and, when
-    the run checked them, after redirects that ended at a working page."""
-    result = results.get(link.resolved_url)
+def resource_key(target: str, results: Mapping[str, CheckResult], follow: bool) -> str:
+    """Links to `target` (a resolved URL) and links with the same key reach the same resource:
+    after safe normalisation and, when the run checked them, after redirects that ended at a
+    working page."""
+    result = results.get(target)
     if follow and result and result.status in (Status.OK, Status.REDIRECTED) and result.final_url:
         return normalise(result.final_url)
-    return normalise(link.resolved_url)
+    return normalise(target)
 
 
-def keys_of(context: Context, follow: bool) -> Callable[[Link], str]:
-    """`resource_key` of a link of this run, computed once per target for all its rules."""
+def keys_for(context: Context, follow: bool, links: list[Link]) -> list[str]:
+    """`resource_key` of each of these links of the run, computed once per target for all
+    the rules that ask."""
     keys: dict[str, str] = context.memo.setdefault(("resource-key", follow), {})
     results = context.results
-
-    def key_of(link: Link) -> str:
-        key = keys.get(link.resolved_url)
-        if key is None:
-            key = keys[link.resolved_url] = resource_key(link, results, follow)
-        return key
-
-    return key_of
+    for target in {link.resolved_url for link in links}.difference(keys):
+        keys[target] = resource_key(target, results, follow)
+    return [keys[link.resolved_url] for link in links]
 
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     options = settings.options
-    include_local, key_of = options["include_local"], keys_of(context, options["follow_redirects"])
+    include_local = options["include_local"]
+    links = [link for document in context.documents for link in resource_links(document)
+             if include_local or link.is_remote]
+    # a suppressed place is an intended repeat: it does not count
+    links = context.unsuppressed(settings.rule, links)
     groups: dict[str, list[Link]] = defaultdict(list)
-    for document in context.documents:
-        for link in resource_links(document):
-            if not (link.is_remote or include_local):
-                continue
-            if context.suppressed(settings.rule, link.file, link.line):
-                continue  # a suppressed place is an intended repeat: it does not count
-            groups[key_of(link)].append(link)
+    for key, link in zip(keys_for(context, options["follow_redirects"], links), links, strict=True):
+        groups[key].append(link)
     across = Severity(options["across_files"])
-    for links in groups.values():
-        if len(links) > 1:
-            finding = _finding(sorted(links, key=_place), settings, across)
+    for group in groups.values():
+        if len(group) > 1:
+            group.sort(key=_PLACE)
+            finding = _finding(group, settings, across)
             if finding is not None:
                 yield finding
 
 
-def _place(link: Link) -> tuple[str, int, int]:
-    return link.file, link.line, link.column
+_PLACE = attrgetter("file", "line", "column")
 
 
 def _finding(links: list[Link], settings: Settings, across: Severity) -> Finding | None:
-    seen: set[str] = set()
+    """The finding of a group of links sorted by place: the links of one file are together."""
+    files = [link.file for link in links]
     repeat = None  # the first link repeated inside its own file
-    for link in links:
-        if link.file in seen and repeat is None:
-            repeat = link
-        seen.add(link.file)
-    if repeat is None and across == Severity.OFF:
+    if len(set(files)) < len(files):
+        repeat = next(link for before, link in pairwise(links) if link.file == before.file)
+    elif across == Severity.OFF:
         return None
     anchor = repeat or links[1]
     others = [(link.file, link.line) for link in links if link is not anchor]
-    spelled = {link.url for link in links}
-    same = "the same resource" if len(spelled) > 1 else "the same URL"
+    same = "the same resource" if len({link.url for link in links}) > 1 else "the same URL"
     scope = "across files"
     if repeat:  # "4 times (2 in this file)" when the other places are in other files too
-        here = sum(link.file == repeat.file for link in links)
+        here = files.count(repeat.file)
         scope = "in this file" if here == len(links) else f"{here} in this file"
     return settings.finding(
         anchor.file, anchor.line, anchor.column,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from ..models import Finding, Link, LinkKind
 from .base import Context, Rule, Settings, places, plain_text, text_is_url
-from .duplicate_url import keys_of
+from .duplicate_url import keys_for
 from .non_descriptive_link_text import GENERIC_TEXTS
 
 _WRITTEN_TEXT = (LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.HTML_LINK)
@@ -23,56 +23,59 @@ _FILLER = frozenset(
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
     generic = {plain_text(t) for t in GENERIC_TEXTS}
-    links = [
-        link
-        for document in context.documents
-        for link in document.links
-        if link.kind in _WRITTEN_TEXT and link.is_remote and plain_text(link.text) not in generic
-        and not text_is_url(link) and not context.suppressed(settings.rule, link.file, link.line)
-    ]
-    key_of = keys_of(context, settings.options["follow_redirects"])
+    links = context.unsuppressed(settings.rule, [
+        link for document in context.documents for link in document.links
+        if link.kind in _WRITTEN_TEXT and link.is_remote
+    ])
+    named = [(link, text) for link in links
+             if (text := plain_text(link.text)) not in generic and not text_is_url(link)]
+    keys = keys_for(context, settings.options["follow_redirects"], [link for link, _ in named])
+    pairs = set(zip(keys, (text for _, text in named), strict=True))  # (resource, text), each once
+    texts_of = Counter(key for key, _ in pairs)  # resource -> its number of texts
+    urls_of = Counter(text for _, text in pairs)  # text -> its number of resources
+    if len(pairs) == len(texts_of) == len(urls_of):  # one text per resource, and vice versa
+        return
     by_url: dict[str, list[Link]] = defaultdict(list)
-    by_text: dict[str, list[tuple[Link, str]]] = defaultdict(list)
-    for link in links:
-        key = key_of(link)
-        by_url[key].append(link)
-        by_text[plain_text(link.text)].append((link, key))
+    by_text: dict[str, list[tuple[Link, str]]] = defaultdict(list)  # text -> (link, key)
+    for (link, text), key in zip(named, keys, strict=True):
+        if texts_of[key] > 1:
+            by_url[key].append(link)
+        if urls_of[text] > 1:
+            by_text[text].append((link, key))
     for group in by_url.values():
-        if len(group) > 1:  # one link alone has nothing to disagree with
-            yield from _names_for_one_url(group, settings)
-    for keyed in by_text.values():
-        if len(keyed) > 1:
-            yield from _urls_for_one_name(keyed, settings)
+        finding = _names_for_one_url(group, settings)
+        if finding is not None:
+            yield finding
+    for text, keyed in by_text.items():
+        yield _urls_for_one_name(keyed, urls_of[text], settings)
 
 
-def _names_for_one_url(group: list[Link], settings: Settings) -> Iterator[Finding]:
+def _names_for_one_url(group: list[Link], settings: Settings) -> Finding | None:
+    """The first link (by place) under a text unrelated to the first link's: once per URL."""
     group = sorted(group, key=lambda link: (link.file, link.line, link.column))
     first = group[0]
     for link in group[1:]:
         if _unrelated(first.text, link.text, settings.options["only_unrelated"]):
             others = [(other.file, other.line) for other in group if other is not link]
-            yield settings.finding(
+            return settings.finding(
                 link.file, link.line, link.column,
                 f"{link.url} is linked as {link.text.strip()!r} here but as "
                 f"{first.text.strip()!r} at {first.file}:{first.line}: is one of them mislabelled?",
                 url=link.url, related=tuple(others),
             )
-            return  # once per resource
+    return None
 
 
-def _urls_for_one_name(keyed: list[tuple[Link, str]], settings: Settings):
-    """`keyed`: the links sharing one text, each with its resource key."""
-    keys = {key for _, key in keyed}
-    if len(keys) < 2:
-        return
+def _urls_for_one_name(keyed: list[tuple[Link, str]], urls: int, settings: Settings) -> Finding:
+    """`keyed`: the links sharing one text, each with its resource key, `urls` keys in all."""
     keyed = sorted(keyed, key=lambda pair: (pair[0].file, pair[0].line, pair[0].column))
     group = [link for link, _ in keyed]
     first, first_key = keyed[0]
     anchor = next(link for link, key in keyed if key != first_key)
     others = [(link.file, link.line) for link in group if link is not anchor]
-    yield settings.finding(
+    return settings.finding(
         anchor.file, anchor.line, anchor.column,
-        f"the link text {anchor.text.strip()!r} points at {len(keys)} different URLs: "
+        f"the link text {anchor.text.strip()!r} points at {urls} different URLs: "
         f"{anchor.url} here, {first.url} at {first.file}:{first.line}; all uses: {places(others)}",
         url=anchor.url, related=tuple(others),
     )
