@@ -106,17 +106,19 @@ class ResultStore:
     ) -> dict[str, CheckResult]:
         """Stored verdicts still fresh enough to stand in for a fetch; `broken` never is.
 
-        Called as each file is read, so kept cheap: nothing is asked of an empty store (a cold
-        run's), and the query judges the age itself (stamps are `timestamp`'s, which sort as
-        the times do) and answers with one JSON text per chunk of URLs, not one row each (at
-        each row, sqlite3 lets another thread take the interpreter: the reading one).
+        Called as each file is read, so kept cheap: an empty store (a cold run's) is only asked
+        whether it holds anything, and the query judges the age itself (stamps are
+        `timestamp`'s, which sort as the times do) and answers with one JSON text per chunk of
+        URLs, not one row each (at each row, sqlite3 lets another thread take the interpreter:
+        the reading one).
         """
+        keys = _listed(urls)
         oldest = _oldest_fresh(now, max_age)
-        if not oldest or self._empty("verdicts"):
+        if not keys or not oldest or self._empty("verdicts"):
             return {}
         fresh = [timestamp(now), *(value for pair in oldest.items() for value in pair)]
         found: dict[str, CheckResult] = {}
-        for chunk in _chunks(urls):
+        for chunk in _chunks(keys):
             query = _reusable_query(_marks(chunk), len(oldest))
             for row in json.loads(self._read(query, chunk + fresh)[0][0]):
                 found[row[0]] = _result_from_row(row)
@@ -205,9 +207,9 @@ class ResultStore:
     def _rows(self, keys: Iterable[str], columns: str = COLUMNS,
               table: str = "verdicts") -> list[tuple]:
         """The rows of `table` whose first column is one of `keys`."""
-        key = columns.partition(",")[0]
+        keys, key = _listed(keys), columns.partition(",")[0]
         rows: list[tuple] = []
-        if self._empty(table):
+        if not keys or self._empty(table):
             return rows
         for chunk in _chunks(keys):
             rows += self._read(f"SELECT {columns} FROM {table} WHERE {key} IN ({_marks(chunk)})",
@@ -257,8 +259,11 @@ _RESULT_COLUMNS = ("url, status, reason, status_code, final_url, checked_at, per
 _STATUSES = Status._value2member_map_
 
 
-def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
-    keys = keys if isinstance(keys, list) else list(keys)
+def _listed(keys: Iterable[str]) -> list[str]:
+    return keys if isinstance(keys, list) else list(keys)
+
+
+def _chunks(keys: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(keys), _CHUNK):
         yield keys[start : start + _CHUNK]
 
