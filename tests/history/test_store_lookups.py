@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.history import schema
+from linkcheck.history import store as store_module
 from linkcheck.history.policy import apply_policy
 from linkcheck.history.store import UrlHistory, open_store, timestamp
 from linkcheck.models import CheckResult, Hop, Status
@@ -83,7 +84,10 @@ def _recorded(result: CheckResult, stamp: str, history: UrlHistory) -> CheckResu
                                failed_runs=history.consecutive_failures, suggestion=None)
 
 
-def test_stored_verdicts_come_back_field_for_field(tmp_path):
+@pytest.mark.parametrize("json_functions", [True, False])
+def test_stored_verdicts_come_back_field_for_field(tmp_path, monkeypatch, json_functions):
+    # a sqlite built without its JSON functions answers in rows, with the same verdicts
+    monkeypatch.setattr(store_module, "_JSON", json_functions)
     hops = (Hop("https://a.test/\u00e9", 301), Hop("https://a.test/mid?q=\"x\"", 302))
     results = [
         CheckResult("https://a.test/\u00e9", Status.REDIRECTED, "moved \"here\"\n\\", 200,

@@ -119,8 +119,8 @@ class ResultStore:
         fresh = [timestamp(now), *(value for pair in oldest.items() for value in pair)]
         found: dict[str, CheckResult] = {}
         for chunk in _chunks(keys):
-            query = _reusable_query(_marks(chunk), len(oldest))
-            for row in json.loads(self._read(query, chunk + fresh)[0][0]):
+            rows = self._read(_reusable_query(_marks(chunk), len(oldest)), chunk + fresh)
+            for row in json.loads(rows[0][0]) if _JSON else rows:
                 found[row[0]] = _result_from_row(row)
         return found
 
@@ -274,10 +274,27 @@ def _marks(chunk: list[str]) -> str:
 
 def _reusable_query(marks: str, statuses: int) -> str:
     """The reusable verdicts among the URLs (`marks`), given now and per status the oldest
-    fresh stamp (`_oldest_fresh`): one JSON array of `_RESULT_COLUMNS` arrays."""
+    fresh stamp (`_oldest_fresh`): one JSON array of `_RESULT_COLUMNS` arrays (rows of them
+    where sqlite was built without its JSON functions)."""
     fresh = " OR ".join(["status = ? AND checked_at >= ?"] * statuses)
-    return (f"SELECT json_group_array(json_array({_RESULT_COLUMNS})) FROM verdicts "
+    columns = f"json_group_array(json_array({_RESULT_COLUMNS}))" if _JSON else _RESULT_COLUMNS
+    return (f"SELECT {columns} FROM verdicts "
             f"WHERE url IN ({marks}) AND checked_at <= ? AND ({fresh})")
+
+
+def _has_json() -> bool:
+    """Whether this sqlite has its JSON functions (built in since 3.38, an option before)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("SELECT json_group_array(json_array(1))").fetchall()
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+
+
+_JSON = _has_json()
 
 
 def _oldest_fresh(now: datetime, max_age: Mapping[str, float]) -> dict[str, str]:
