@@ -155,3 +155,15 @@ def test_the_policy_copies_only_the_verdicts_it_changes():
         twin.target: twin,
     }
     assert judged[ok.target] is ok and judged[twin.target] is twin
+
+
+def test_a_fact_another_process_forgets_is_forgotten_here_too(tmp_path):
+    path = tmp_path / "h.sqlite"
+    reader, writer = _open(path), _open(path)
+    origin = "https://x.test"
+    writer.record_origins({origin: "TLS error"}, NOW)
+    assert set(reader.silent_origins([origin], NOW, 3600)) == {origin}
+    writer.record_origins({origin: None}, NOW)  # it answered: the table is empty again
+    writer.close()
+    assert reader.silent_origins([origin], NOW, 3600) == {}
+    reader.close()

@@ -97,6 +97,7 @@ class ResultStore:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self._filled: set[str] = set()  # tables seen to hold rows (see `_empty`)
 
     def close(self) -> None:
         self._db.close()
@@ -217,8 +218,14 @@ class ResultStore:
         return rows
 
     def _empty(self, table: str) -> bool:
-        """Whether `table` has no rows: then the many lookups of a run need not be made."""
-        return not self._read(f"SELECT EXISTS (SELECT 1 FROM {table})", [])[0][0]
+        """Whether `table` has no rows: then the many lookups of a run need not be made. Once
+        it has been seen to hold some it is not asked again (a lookup is right either way)."""
+        if table in self._filled:
+            return False
+        if self._read(f"SELECT EXISTS (SELECT 1 FROM {table})", [])[0][0]:
+            self._filled.add(table)
+            return False
+        return True
 
     def _read(self, query: str, parameters: list) -> list[tuple]:
         try:
