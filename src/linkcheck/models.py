@@ -54,6 +54,9 @@ class Severity(StrEnum):
     OFF = "off"
 
 
+REMOTE_PREFIXES = ("http://", "https://")  # what a remote link's resolved URL starts with
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """One occurrence of a link in a markdown file."""
@@ -72,7 +75,7 @@ class Link:
 
     @property
     def is_remote(self) -> bool:
-        return self.resolved_url.startswith(("http://", "https://"))
+        return self.resolved_url.startswith(REMOTE_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +234,9 @@ def _resolved(file: str) -> str:
     return os.path.realpath(file)  # unlike Path.resolve on Python 3.11, never raises on a loop
 
 
+_TARGET, _STATUS = attrgetter("resolved_url"), attrgetter("status")
+
+
 @dataclass(frozen=True, slots=True)
 class RunResult:
     """What a run found, ready for the reporters."""
@@ -258,9 +264,7 @@ class RunResult:
 
     def count(self, status: Status) -> int:
         if not self._counts:
-            results = self.results
-            self._counts.update(
-                Counter(results[link.resolved_url].status for link in self.links)
-            )
+            verdicts = map(self.results.__getitem__, map(_TARGET, self.links))
+            self._counts.update(Counter(map(_STATUS, verdicts)))
             self._counts.setdefault(status, 0)  # not empty now, even for a run without links
         return self._counts.get(status, 0)

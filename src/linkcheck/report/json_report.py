@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
 from .json_text import Streamed, dump_indented
-from .problems import sorted_links
+from .problems import remote_urls, sorted_links
 from .text import cap, json_visible
 
 SCHEMA_VERSION = 1
@@ -85,7 +85,7 @@ def summary(run: RunResult) -> dict[str, Any]:
     return {
         "files": len(run.documents),
         "links": len(run.links),
-        "unique_remote_urls": len({link.resolved_url for link in run.links if link.is_remote}),
+        "unique_remote_urls": remote_urls(run),
         "statuses": counts,
         "findings": len(run.findings),
         "diagnostics": sum(len(doc.diagnostics) for doc in run.documents),
