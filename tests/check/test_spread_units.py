@@ -167,6 +167,31 @@ def test_files_read_aside_arrive_in_order_and_a_failure_is_raised_here(tmp_path,
         asyncio.run(read_all())
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives a thread its own nice value")
+def test_the_first_file_is_read_at_full_priority_the_others_at_a_lower_one(monkeypatch):
+    import os
+    import threading
+
+    from linkcheck.extract import background
+    from linkcheck.models import Document
+
+    seen = []  # the reading thread's nice value as it reads each file
+
+    def reading(files, cache):
+        for file in files:
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            yield Document(file)
+
+    async def read_all():
+        return [d.file async for d in background.documents_read_aside(["a", "b", "c"], None)]
+
+    monkeypatch.setattr(background, "extract_each", reading)
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert asyncio.run(read_all()) == ["a", "b", "c"]
+    lowered = min(19, own + background.NICER_BY)
+    assert seen == [own, lowered, lowered]
+
+
 def test_a_run_checked_by_workers_does_not_load_the_http_stack_in_the_main_process():
     """Workers are forked before the HTTP stack is loaded, and load it themselves, on their own
     core: the main process, which only hands URLs over and reads outcomes, never needs it."""

@@ -5,7 +5,9 @@ reads the files and hands their links over; but reading is CPU work, and on a ma
 many workers as cores it takes CPU from the workers, whose requests then wait longer for their
 answers to be read. So the reading runs in a thread with a higher nice value (Linux lets a
 thread have its own): it still gets every idle cycle, and yields to the workers when they need
-the CPU. The event loop's thread keeps its priority, and with it the rest of the run.
+the CPU. The first file is read at the process's own priority: until its links arrive the
+workers have nothing to check, and they load their HTTP stack meanwhile (spread.py), which
+must not delay it. The event loop's thread keeps its priority, and with it the rest of the run.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ async def documents_read_aside(files: Iterable[str], cache_file: Path | None
         loop.call_soon_threadsafe(queue.put_nowait, item)
 
     def read() -> None:
-        _lower_this_threads_priority()
         try:
-            for document in extract_each(files, cache_file):
+            for count, document in enumerate(extract_each(files, cache_file)):
                 if stop.is_set():
                     return
                 put((document, None))
+                if count == 0:  # the first file's links are what the workers wait for
+                    _lower_this_threads_priority()
         except BaseException as exc:  # noqa: BLE001 - handed to the loop's thread, raised there
             put((None, exc))
         else:
