@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # only named in annotations; offline runs need not import the
     from .http.pool import PoolFactory
 
 _T = TypeVar("_T")
+# a remote URL as written in a file, up to what ends it in markdown or HTML
+_URL_TEXT = re.compile(rb"https?://[^\s<>()\[\]\"'`]+")
 
 
 def run(
@@ -92,7 +95,10 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     try:
         named = _urls_named(files)  # a warm run (the store knows most) fetches few of them
         await remote.start(named if history.known() < named // 2 else 0)
-        documents, decided, linked = await _read_and_send(files, config, history, remote)
+        if asked := _asked_first(history, config, files):
+            await remote.add(asked)
+        documents, decided, linked = await _read_and_send(files, config, history, remote,
+                                                          frozenset(asked))
         results = {**_local(documents, config), **decided}
         context = build_context(documents, {}, config)
         wanted = linked | set(results)
@@ -101,7 +107,7 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
              if t not in wanted and not _skipped_placeholder(t, config)]))
         await remote.close()
         early = run_rules(context, reading_verdicts=False)  # while the links are checked
-        outcome = await remote.outcome()
+        outcome = _only_linked(await remote.outcome(), set(asked) - linked)
         checked = history.judged(outcome)
     except BaseException:
         await remote.abandon()
@@ -112,13 +118,42 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     return documents, results, context, checked, early
 
 
+def _asked_first(history: History, config: Config, files: list[str]) -> list[str]:
+    """What the latest run found broken and these files still name, asked before any file is
+    read: broken is never reused, so each of them still linked is fetched again anyway, and in
+    a warm run (the store answers for the rest) those requests are most of the run's time. The
+    files' text is looked at for each URL as written, so a run of other files asks none of
+    them; one named but not linked (in a code block) costs that one request, and its verdict
+    is dropped (`_only_linked`)."""
+    failed = history.failed_last()
+    if not failed:
+        return []
+    named: set[bytes] = set()
+    for path in files:
+        try:
+            named.update(_URL_TEXT.findall(Path(path).read_bytes()))
+        except OSError:
+            pass  # the extractor words the diagnostic
+    decided = _classify_without_fetch(failed, config)  # excluded or a placeholder by now
+    return [t for t in failed if t.encode() in named and t not in decided]
+
+
+def _only_linked(outcome: Any, strays: set[str]) -> Any:
+    """The outcome without the verdicts of URLs asked first but linked no more."""
+    if not strays:
+        return outcome
+    kept = {url: result for url, result in outcome.results.items() if url not in strays}
+    return dataclasses.replace(outcome, results=kept)
+
+
 async def _read_and_send(files: list[str], config: Config, history: History,
-                         remote: SpreadSession) -> tuple[tuple[Document, ...],
-                                                         dict[str, CheckResult], set[str]]:
-    """Read the files; send each one's new remote targets that the store cannot answer for.
-    Returns the documents, the targets decided without a request, and every linked target
-    to be checked (reused from the store or not). The cycle collector is paused meanwhile, as
-    for the whole command: the documents are kept to the end."""
+                         remote: SpreadSession, asked: frozenset[str] = frozenset(),
+                         ) -> tuple[tuple[Document, ...], dict[str, CheckResult], set[str]]:
+    """Read the files; send each one's new remote targets that the store cannot answer for
+    and that were not `asked` already. Returns the documents, the targets decided without a
+    request, and every linked target to be checked (reused from the store or not). The cycle
+    collector is paused meanwhile, as for the whole command: the documents are kept to the
+    end."""
     documents: list[Document] = []
     seen: set[str] = set()
     decided: dict[str, CheckResult] = {}
@@ -131,7 +166,7 @@ async def _read_and_send(files: list[str], config: Config, history: History,
             decided.update(_classify_without_fetch(new, config))
             wanted = [t for t in new if t not in decided]
             linked.update(wanted)
-            if to_fetch := history.unknown(wanted):
+            if to_fetch := [t for t in history.unknown(wanted) if t not in asked]:
                 await remote.add(to_fetch)
     return tuple(documents), decided, linked
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from sites_helpers import NO_HTTPS_TWINS
@@ -143,6 +144,53 @@ def test_a_worker_that_hangs_is_stopped_at_the_deadline(tmp_path, monkeypatch, s
     assert set(got) == set(expected)
     assert set(got.values()) <= {"unverifiable"}, "not checked is never broken"
     assert code == 0
+
+
+def test_a_warm_run_asks_what_was_broken_before_reading_the_files(tmp_path, monkeypatch, simweb):
+    expected = write_corpus(tmp_path, simweb, "first")
+    broken = sorted(url for url, status in expected.items() if status == "broken")
+    run_cli(tmp_path, monkeypatch, cache=True)
+    events: list[object] = []  # the URLs of each add, and "read" for each file read
+    real_add, real_read = spread.SpreadSession.add, pipeline.extract_each
+
+    async def add(self, urls):
+        events.append(sorted(urls))
+        await real_add(self, urls)
+
+    def extract_each(files, cache):
+        for document in real_read(files, cache):
+            events.append("read")
+            yield document
+
+    monkeypatch.setattr(spread.SpreadSession, "add", add)
+    monkeypatch.setattr(pipeline, "extract_each", extract_each)
+    monkeypatch.setattr(background, "extract_each", extract_each)
+    asked = len(simweb.requests)
+    code, report = run_cli(tmp_path, monkeypatch, cache=True)
+    assert events[0] == broken, "asked first, before any file is read"
+    assert events[1:] == ["read", "read"], "and not again as the files name them"
+    assert verdicts(report) == expected
+    assert len(simweb.requests) - asked == len(broken)
+    assert code == 1
+
+
+def test_a_url_found_broken_that_is_named_but_not_linked_any_more(tmp_path, monkeypatch, simweb):
+    """Asked first (the file names it), its verdict dropped: it is no link of this run."""
+    expected = write_corpus(tmp_path, simweb, "stray")
+    run_cli(tmp_path, monkeypatch, cache=True)
+    stray = next(url for url, status in expected.items() if status == "broken" and "-b" in url)
+    text = (tmp_path / "b.md").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if f"({stray})" in line)
+    (tmp_path / "b.md").write_text(text.replace(line, f"```\n{stray}\n```"), encoding="utf-8")
+    del expected[stray]
+    asked = len(simweb.requests)
+    code, report = run_cli(tmp_path, monkeypatch, cache=True)
+    assert verdicts(report) == expected
+    assert stray not in {link["resolved_url"] for link in report["links"]}
+    host = urlsplit(stray).hostname
+    again = [r for r in simweb.requests[asked:] if r.host == host and stray.endswith(r.path)]
+    assert len(again) == 1, "one request: it was asked before the files were read"
+    assert code == 1
 
 
 def test_links_are_checked_while_later_files_are_read(tmp_path, monkeypatch, simweb):

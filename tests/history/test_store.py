@@ -67,6 +67,24 @@ def test_fresh_verdicts_are_reused_and_broken_never(tmp_path):
     store.close()
 
 
+def test_the_latest_runs_failures_are_what_it_found_broken(tmp_path):
+    store, _ = _open(tmp_path / "h.sqlite")
+    assert store.failed_last_run() == []
+
+    def verdict(url: str, status: Status) -> dict[str, CheckResult]:
+        return {url: CheckResult(url, status, "HTTP 404" if status is Status.BROKEN else "ok")}
+
+    store.record({**verdict("https://gone.test/", Status.BROKEN),  # linked no more after
+                  **verdict("https://a.test/", Status.BROKEN)}, T0)
+    later = T0 + timedelta(days=7)
+    store.record({**verdict("https://a.test/", Status.BROKEN),
+                  **verdict("https://b.test/", Status.BROKEN),
+                  **verdict("https://ok.test/", Status.OK),
+                  **verdict("https://maybe.test/", Status.UNVERIFIABLE)}, later)
+    assert store.failed_last_run() == ["https://a.test/", "https://b.test/"]
+    store.close()
+
+
 def test_history_counts_consecutive_failed_runs():
     url = "https://x.test/"
     h = advance(None, Status.BROKEN, "d1", url)

@@ -84,6 +84,14 @@ class History:
         except StoreError:
             return 0  # the lookups that matter will say what is wrong
 
+    def failed_last(self) -> list[str]:
+        """The URLs the latest run found broken (none without a store): see
+        ResultStore.failed_last_run."""
+        try:
+            return self.store.failed_last_run() if self.store is not None else []
+        except StoreError:
+            return []  # the lookups that matter will say what is wrong
+
     def unknown(self, targets: list[str]) -> list[str]:
         """The targets the store cannot answer for: to be fetched."""
         reused = _reusable(self.store, targets, self.now, self.config, self.notes)

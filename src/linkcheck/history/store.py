@@ -132,6 +132,16 @@ class ResultStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: could not be read: {exc}") from exc
 
+    def failed_last_run(self) -> list[str]:
+        """The URLs that the latest run to record verdicts found broken: a verdict's
+        `checked_at` is the start of the run that recorded it, and broken is recorded at every
+        run that links the URL (it is never reused), so these are what that run still linked
+        and found broken."""
+        rows = self._read("SELECT url FROM verdicts WHERE status = ? AND checked_at = "
+                          "(SELECT MAX(checked_at) FROM verdicts) ORDER BY url",
+                          [Status.BROKEN.value])
+        return [row[0] for row in rows]
+
     def history(self, urls: Iterable[str]) -> dict[str, UrlHistory]:
         return {row[0]: UrlHistory(*row) for row in self._rows(urls, _HISTORY_COLUMNS)}
 
