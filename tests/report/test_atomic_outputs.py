@@ -48,14 +48,14 @@ def test_a_run_killed_while_writing_the_json_report_leaves_it_whole(tmp_path):
         import sys, time
         from linkcheck import cli
         from linkcheck.report import json_report
-        entry = json_report.link_entry
+        entry = json_report.link_values
 
         def blocking(*args, **kwargs):
             print("writing", flush=True)
             time.sleep(30)
             return entry(*args, **kwargs)
 
-        json_report.link_entry = blocking
+        json_report.link_values = blocking
         sys.exit(cli.main(["run", "--offline", "-q", "--no-cache", "docs/"]))
     """, project)
     try:

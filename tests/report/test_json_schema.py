@@ -35,9 +35,9 @@ def test_a_report_names_its_schema_and_matches_it(tmp_path, monkeypatch):
 def test_a_report_that_drifts_from_the_schema_is_caught(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.md").write_text("[gone](b.md)\n", encoding="utf-8")
-    original = json_report.link_entry
-    monkeypatch.setattr(json_report, "link_entry",
-                        lambda link, result: {**original(link, result), "undocumented": 1})
+    original = json_report.verdict_values
+    monkeypatch.setattr(json_report, "VERDICT_KEYS", (*json_report.VERDICT_KEYS, "undocumented"))
+    monkeypatch.setattr(json_report, "verdict_values", lambda result: (*original(result), 1))
     from linkcheck.config import load_config
     from linkcheck.pipeline import run
 

@@ -50,14 +50,15 @@ def test_a_report_that_fails_midway_leaves_the_previous_one_whole(tmp_path, resu
     target.parent.mkdir()
     target.write_text("previous report\n", encoding="utf-8")
     calls = []
+    values = json_report.link_values
 
-    def failing(link, outcome):
+    def failing(link):
         calls.append(link)
         if len(calls) > 100:
             raise OSError(28, "No space left on device")
-        return {"url": link.url}
+        return values(link)
 
-    monkeypatch.setattr(json_report, "link_entry", failing)
+    monkeypatch.setattr(json_report, "link_values", failing)
     with pytest.raises(OutputError, match="No space left on device"):
         write_with(target, lambda out: json_report.write(result, out))
     assert len(calls) == 101  # it failed midway through the links
@@ -121,3 +122,54 @@ def test_the_promised_shape_takes_the_fast_path_and_any_other_shape_does_not():
            {**good[0], "hops": [{"deep": [1]}]}, {**good[0], "hops": {"a": 1}}, [good[0]]]
     for item in odd:
         assert shape.items_text((*good[:3], item), "\n    ", "  ") is None
+
+
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_rows_are_written_as_the_dicts_they_stand_for(monkeypatch, batch):
+    monkeypatch.setattr(json_text, "STREAM_BATCH", batch)
+    rng = random.Random(11)
+    dicts = [item for item in (_row(rng) for _ in range(600))
+             if type(item) is dict and tuple(item) == KEYS]  # odd values, but these keys
+    rows = [tuple(item.values()) for item in dicts]
+    out = io.StringIO()
+    json_text.dump_indented(iter([("x", json_text.Streamed(iter(rows), KEYS, ("hops",),
+                                                           rows=True))]), out)
+    assert out.getvalue() == json.dumps({"x": dicts}, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("batch", "kept"), [(1, 8192), (3, 2), (500, 8192), (500, 1)])
+@pytest.mark.parametrize("split", [1, 3, 4])
+def test_rows_sharing_their_last_values_are_written_as_their_dicts(monkeypatch, batch, kept,
+                                                                    split):
+    """The keys after `split` come as one tuple that rows share (the same object, or equal
+    ones); the nested key falls on either side of the split."""
+    monkeypatch.setattr(json_text, "STREAM_BATCH", batch)
+    monkeypatch.setattr(json_text, "SHARED_TEXTS", kept)
+    rng = random.Random(split)
+    dicts = [item for item in (_row(rng) for _ in range(900))
+             if type(item) is dict and tuple(item) == KEYS]
+    tails: list[tuple] = []
+    rows, expected = [], []
+    for item in dicts:
+        values = tuple(item.values())
+        tail = values[split:]
+        if tails and rng.random() < 0.6:  # shares a tuple made for another row
+            tail = rng.choice(tails)
+        else:
+            tails.append(tail)
+        rows.append((*values[:split], tail))
+        expected.append(dict(zip(KEYS, (*values[:split], *tail), strict=True)))
+    streamed = json_text.Streamed(iter(rows), KEYS[:split], ("hops",), rows=True,
+                                  shared=KEYS[split:])
+    out = io.StringIO()
+    json_text.dump_indented(iter([("x", streamed)]), out)
+    assert out.getvalue() == json.dumps({"x": expected}, indent=2, ensure_ascii=False)
+    assert list(json_text.Streamed(rows, KEYS[:split], rows=True,
+                                   shared=KEYS[split:]).entries()) == expected
+
+
+def test_the_links_of_one_target_and_of_verdicts_alike_share_their_verdict(result):
+    rows = list(json_report._link_rows(result))
+    verdicts = {id(row[-1]): row[-1] for row in rows}
+    assert len(verdicts) < len({row[4] for row in rows})  # fewer than the targets
+    assert len(verdicts) == len(set(map(repr, verdicts.values())))  # each distinct once

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,7 @@ def _is_failing_entry(entry: Any) -> bool:
 
 def compare(run: RunResult, baseline: Baseline | None) -> Changes:
     first: dict[tuple[str, str], Link] = {}
-    for link in sorted(run.links, key=lambda k: (k.file, k.line, k.column)):
+    for link in sorted(run.links, key=_PLACE):
         first.setdefault((link.file, link.resolved_url), link)
     failing = {key: link for key, link in first.items() if _status(run, link) in FAILING}
     before = baseline.problems if baseline else {}
@@ -151,6 +152,9 @@ def compare(run: RunResult, baseline: Baseline | None) -> Changes:
         tuple(sorted(new, key=order)), tuple(sorted(still, key=order)),
         tuple(sorted(fixed, key=order)),
     )
+
+
+_PLACE = attrgetter("file", "line", "column")
 
 
 def _status(run: RunResult, link: Link) -> Status:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any, TextIO
 
 from .. import __version__
@@ -20,12 +21,14 @@ TEXT_LIMIT = 1000
 URL_LIMIT = 8192
 
 
-# The keys of link_entry and finding_entry: the writer's fast path relies on them.
+# The keys of link_entry and finding_entry: the writer's fast path relies on them. A link's
+# entry is its own values, then its verdict's (VERDICT_KEYS), which the links to one target share.
 LINK_KEYS = (
     "file", "line", "column", "url", "resolved_url", "text", "kind", "section", "status",
     "reason", "status_code", "final_url", "permanent", "redirects", "from_cache",
     "first_failed_at", "failed_runs", "archived", "suggestion",
 )
+VERDICT_KEYS = LINK_KEYS[8:]
 FINDING_KEYS = (
     "rule", "rule_id", "severity", "file", "line", "column", "message", "url", "replacement",
     "related",
@@ -33,42 +36,46 @@ FINDING_KEYS = (
 
 
 def link_entry(link: Link, result: CheckResult) -> dict[str, Any]:
-    return {
-        "file": link.file,
-        "line": link.line,
-        "column": link.column,
-        "url": cap(link.url, URL_LIMIT),
-        "resolved_url": cap(link.resolved_url, URL_LIMIT),
-        "text": cap(link.text, TEXT_LIMIT),
-        "kind": str(link.kind),
-        "section": link.section,
-        "status": str(result.status),
-        "reason": result.reason,
-        "status_code": result.status_code,
-        "final_url": result.final_url and cap(result.final_url, URL_LIMIT),
-        "permanent": result.permanent,
-        "redirects": [{"url": h.url, "status_code": h.status_code} for h in result.redirects],
-        "from_cache": result.from_cache,
-        "first_failed_at": result.first_failed_at,
-        "failed_runs": result.failed_runs,
-        "archived": result.archived,
-        "suggestion": result.suggestion and cap(result.suggestion, URL_LIMIT),
-    }
+    return dict(zip(LINK_KEYS, (*link_values(link), *verdict_values(result)), strict=True))
+
+
+def link_values(link: Link) -> tuple[Any, ...]:
+    """The link's own values in its entry, in the order of LINK_KEYS."""
+    return (
+        link.file, link.line, link.column, cap(link.url, URL_LIMIT),
+        cap(link.resolved_url, URL_LIMIT), cap(link.text, TEXT_LIMIT), str(link.kind),
+        link.section,
+    )
+
+
+# What of a verdict a link's entry shows: verdicts alike in these have the same values.
+_SHOWN = attrgetter("status", "reason", "status_code", "final_url", "permanent", "redirects",
+                    "from_cache", "first_failed_at", "failed_runs", "archived", "suggestion")
+
+
+def verdict_values(result: CheckResult) -> tuple[Any, ...]:
+    """The verdict's values in a link's entry, in the order of VERDICT_KEYS: made of what
+    it shows (_SHOWN) alone."""
+    (status, reason, status_code, final_url, permanent, redirects, from_cache, first_failed_at,
+     failed_runs, archived, suggestion) = _SHOWN(result)
+    return (
+        str(status), reason, status_code, final_url and cap(final_url, URL_LIMIT), permanent,
+        [{"url": h.url, "status_code": h.status_code} for h in redirects], from_cache,
+        first_failed_at, failed_runs, archived, suggestion and cap(suggestion, URL_LIMIT),
+    )
 
 
 def finding_entry(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule,
-        "rule_id": finding.rule_id,
-        "severity": str(finding.severity),
-        "file": finding.file,
-        "line": finding.line,
-        "column": finding.column,
-        "message": finding.message,
-        "url": finding.url,
-        "replacement": finding.replacement,
-        "related": [{"file": f, "line": line} for f, line in finding.related],
-    }
+    return dict(zip(FINDING_KEYS, finding_values(finding), strict=True))
+
+
+def finding_values(finding: Finding) -> tuple[Any, ...]:
+    """The finding's values in its entry, in the order of FINDING_KEYS."""
+    return (
+        finding.rule, finding.rule_id, str(finding.severity), finding.file, finding.line,
+        finding.column, finding.message, finding.url, finding.replacement,
+        [{"file": f, "line": line} for f, line in finding.related],
+    )
 
 
 def diagnostic_entry(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -134,17 +141,29 @@ def items(run: RunResult) -> Iterator[tuple[str, Any]]:
     yield "notes", list(run.notes)
     yield "changes", changes_entry(run.changes)
     yield "diagnostics", [diagnostic_entry(d) for d in diagnostics]
+    yield "links", Streamed(_link_rows(run), LINK_KEYS[:8], nested=("redirects",), rows=True,
+                            shared=VERDICT_KEYS)
+    yield "findings", Streamed(map(finding_values, run.findings), FINDING_KEYS,
+                               nested=("related",), rows=True)
+
+
+def _link_rows(run: RunResult) -> Iterator[tuple[Any, ...]]:
+    """Each link's values, the last one the tuple of its verdict's: one tuple for all the
+    verdicts that show alike (most of a run's), so that the writer makes its text once."""
     results = run.results
-    yield "links", Streamed(
-        (link_entry(link, results[link.resolved_url]) for link in sorted_links(run)),
-        LINK_KEYS, nested=("redirects",),
-    )
-    yield "findings", Streamed(map(finding_entry, run.findings), FINDING_KEYS, nested=("related",))
+    verdicts: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # shown -> its values
+    for link in sorted_links(run):
+        result = results[link.resolved_url]
+        shown = _SHOWN(result)
+        verdict = verdicts.get(shown)
+        if verdict is None:
+            verdict = verdicts[shown] = verdict_values(result)
+        yield link_values(link) + (verdict,)
 
 
 def build(run: RunResult) -> dict[str, Any]:
     """The whole report as one dict (what `write` writes, held in memory)."""
-    return {key: list(value.items) if isinstance(value, Streamed) else value
+    return {key: list(value.entries()) if isinstance(value, Streamed) else value
             for key, value in items(run)}
 
 

@@ -45,18 +45,37 @@ class Streamed:
     With `keys`, the items are dicts of these keys, each written with its keys in this order;
     their values are scalars, but at the `nested` keys, which may also hold empty containers
     and lists of dicts of scalars (a link's redirects). A batch of them is written faster; an
-    item of another shape only sends its batch the general way."""
+    item of another shape only sends its batch the general way.
 
-    __slots__ = ("items", "keys", "nested")
+    With `rows`, each item is given as the tuple of its values in the order of `keys` instead
+    of a dict; with `shared` keys too, the tuple's last value is the tuple of the values of
+    these keys, which come last: items that share that tuple (the same object: a link's
+    verdict) share its text, made once."""
+
+    __slots__ = ("items", "keys", "nested", "rows", "shared")
 
     def __init__(self, items: Iterable[Any], keys: tuple[str, ...] = (),
-                 nested: tuple[str, ...] = ()) -> None:
+                 nested: tuple[str, ...] = (), rows: bool = False,
+                 shared: tuple[str, ...] = ()) -> None:
         self.items = items
         self.keys = keys
         self.nested = nested
+        self.rows = rows
+        self.shared = shared
+
+    def entries(self, items: Iterable[Any] | None = None) -> Iterator[Any]:
+        """The items (or these of them) as the dicts they stand for."""
+        items = self.items if items is None else items
+        if not self.rows:
+            return iter(items)
+        if not self.shared:
+            return (dict(zip(self.keys, row, strict=True)) for row in items)
+        keys = self.keys + self.shared
+        return (dict(zip(keys, (*row[:-1], *row[-1]), strict=True)) for row in items)
 
 
 STREAM_BATCH = 500  # items rendered at once: the C encoder's speed, a bounded buffer
+SHARED_TEXTS = 8192  # texts of shared values kept at once (a verdict's: ~600 bytes)
 
 
 def dump_indented(items: Iterable[tuple[str, Any]], out: TextIO, indent: int = 2) -> None:
@@ -85,8 +104,8 @@ def _write_streamed(streamed: Streamed, out: TextIO, newline: str, step: str) ->
         body = shape.items_text(batch, inner, step) if shape else None
         if body is None:
             pieces: list[str] = []
-            _write_list(batch, pieces, newline, step)  # "[" inner ... newline "]"
-            body = "".join(pieces)[1 + len(inner):-1 - len(newline)]
+            _write_list(list(streamed.entries(batch)), pieces, newline, step)
+            body = "".join(pieces)[1 + len(inner):-1 - len(newline)]  # "[" inner ... newline "]"
         out.write(("," if started else "[") + inner + body)
         started = True
     out.write(newline + "]" if started else "[]")
@@ -94,76 +113,136 @@ def _write_streamed(streamed: Streamed, out: TextIO, newline: str, step: str) ->
 
 class _Shape:
     """A Streamed's keys, ready to write its batches: one template of the keys per indent,
-    filled with the values' JSON text from one encoder call per batch."""
+    filled with the values' JSON text from one encoder call per batch; with shared values,
+    the text of each distinct tuple of them, made once for the stream."""
 
-    __slots__ = ("keys", "width", "values", "nested", "templates")
+    __slots__ = ("keys", "width", "values", "nested", "rows", "tail", "tails", "templates")
 
-    def __init__(self, keys: tuple[str, ...], nested: tuple[str, ...]) -> None:
+    def __init__(self, keys: tuple[str, ...], nested: tuple[str, ...], rows: bool = False,
+                 shared: tuple[str, ...] = ()) -> None:
         self.keys = keys
-        self.width = len(keys)
-        self.values = itemgetter(*keys)
-        self.nested = tuple(keys.index(key) for key in nested)
+        self.rows = rows
+        self.tail = _Shape(shared, nested, rows=True) if shared else None
+        self.width = len(keys) + (1 if shared else 0)  # values per item, in the encoder's list
+        self.values = itemgetter(*keys) if len(keys) > 1 else None
+        self.nested = tuple(keys.index(key) for key in nested if key in keys)
+        self.tails: dict[int, tuple[tuple, str]] = {}  # id of a shared tuple -> (it, its text)
         self.templates: dict[str, str] = {}
 
     @classmethod
     def of(cls, streamed: Streamed) -> _Shape | None:
-        return cls(streamed.keys, streamed.nested) if len(streamed.keys) > 1 else None
+        if len(streamed.keys) < 2 or (streamed.shared and not streamed.rows):
+            return None
+        return cls(streamed.keys, streamed.nested, streamed.rows, streamed.shared)
 
     def items_text(self, batch: tuple[Any, ...], inner: str, step: str) -> str | None:
         """The batch as list items at `inner` (what _write_list writes between its brackets),
-        or None when an item is not a dict of these keys or holds what the shape does not.
+        or None when an item is not a dict (a row) of these keys or holds what the shape does
+        not."""
+        width = self.width
+        if self.rows:
+            if not all(type(item) is tuple and len(item) == width for item in batch):
+                return None
+            values: list[Any] = list(itertools.chain.from_iterable(batch))
+        else:
+            if not all(type(item) is dict and len(item) == width for item in batch):
+                return None
+            try:
+                values = list(itertools.chain.from_iterable(map(self.values, batch)))
+            except KeyError:
+                return None
+        texts = self.texts(values, inner + step, step)
+        if texts is None:
+            return None
+        return ("," + inner).join([self._template(inner, step)] * len(batch)) % tuple(texts)
+
+    def texts(self, values: list[Any], members: str, step: str) -> list[str] | None:
+        """The JSON text of each of these values (the items' values one after the other) as
+        members at `members`, or None when one is not what the shape holds.
 
         The values are encoded as one flat list whose item separator is a NUL: the encoder
         escapes a NUL inside a string, so splitting at each raw one gives each value's text.
-        Nested lists are taken out first and written apart, at their indent."""
+        Nested lists and shared tuples are taken out first and written apart."""
         width = self.width
-        if not all(type(item) is dict and len(item) == width for item in batch):
+        shared: list[str] | None = None
+        if self.tail is not None:  # the last value of each item
+            shared = self._shared_texts(values[width - 1::width], members, step)
+            if shared is None:
+                return None
+            values[width - 1::width] = [None] * len(shared)
+        apart = self._take_nested(values, members, step)
+        if apart is None or not _SCALARS.issuperset(map(type, values)):
             return None
-        try:
-            flat = list(itertools.chain.from_iterable(map(self.values, batch)))
-        except KeyError:
-            return None
-        apart = self._take_nested(flat, inner + step, step)
-        if apart is None or not _SCALARS.issuperset(map(type, flat)):
-            return None
-        texts = _encoder("\0")(flat)[1:-1].split("\0")
+        texts = _encoder("\0")(values)[1:-1].split("\0")
         for place, text in apart.items():
             texts[place] = text
-        return ("," + inner).join([self._template(inner, step)] * len(batch)) % tuple(texts)
+        if shared is not None:
+            texts[width - 1::width] = shared
+        return texts
+
+    def _shared_texts(self, tails: list[Any], members: str, step: str) -> list[str] | None:
+        """The text of each shared tuple: `,` then its members, as it follows the others."""
+        assert self.tail is not None
+        known = self.tails
+        width = self.tail.width
+        new = {id(tail): tail for tail in tails if id(tail) not in known}
+        if new:
+            if len(known) + len(new) > SHARED_TEXTS:  # bounded, as the stream is
+                known.clear()
+                new = {id(tail): tail for tail in tails}
+            if not all(type(tail) is tuple and len(tail) == width for tail in new.values()):
+                return None
+            texts = self.tail.texts(list(itertools.chain.from_iterable(new.values())),
+                                    members, step)
+            if texts is None:
+                return None
+            template = "," + members + self.tail._members(members)
+            for index, (key, tail) in enumerate(new.items()):
+                known[key] = (tail, template % tuple(texts[index * width:(index + 1) * width]))
+        return [known[id(tail)][1] for tail in tails]
 
     def _take_nested(self, flat: list[Any], members: str, step: str) -> dict[int, str] | None:
         """Replace the containers at the nested keys in `flat` by null; their JSON text by
         place. None when one is not a list of flat dicts."""
         texts: dict[int, str] = {}
+        if not self.nested:
+            return texts
         lists: list[tuple[int, Any]] = []
-        for start in range(0, len(flat), self.width):
-            for index in self.nested:
-                value = flat[start + index]
+        width = self.width
+        for index in self.nested:
+            for row, value in enumerate(flat[index::width]):
                 kind = type(value)
                 if kind in _SCALARS:
                     continue
                 if kind not in _CONTAINERS:
                     return None
-                flat[start + index] = None
+                place = row * width + index
+                flat[place] = None
                 if not value:
-                    texts[start + index] = "{}" if kind is dict else "[]"
+                    texts[place] = "{}" if kind is dict else "[]"
                 elif kind is dict or not all(map(_flat_dict, value)):
                     return None
                 else:
-                    lists.append((start + index, value))
+                    lists.append((place, value))
         written = _flat_dict_lists([value for _, value in lists], members, step)
         texts.update(zip((place for place, _ in lists), written, strict=True))
         return texts
 
     def _template(self, inner: str, step: str) -> str:
-        """A dict of these keys as a list item at `inner`, a `%s` for each value."""
+        """A dict of these keys as a list item at `inner`, a `%s` for each value (and one for
+        the text of the shared values)."""
         template = self.templates.get(inner)
         if template is None:
             members = inner + step
-            template = self.templates[inner] = "{" + members + ("," + members).join(
-                encode_basestring(key).replace("%", "%%") + ": %s" for key in self.keys
-            ) + inner + "}"
+            template = self.templates[inner] = (
+                "{" + members + self._members(members) + ("%s" if self.tail else "")
+                + inner + "}")
         return template
+
+    def _members(self, members: str) -> str:
+        """The keys as members at `members`, a `%s` for each value."""
+        return ("," + members).join(
+            encode_basestring(key).replace("%", "%%") + ": %s" for key in self.keys)
 
 
 def _flat_dict_lists(lists: list[list], newline: str, step: str) -> list[str]:
@@ -268,6 +347,8 @@ def _flat_dict(value: Any) -> bool:
     """A non-empty dict of scalars and empty containers only."""
     if type(value) is not dict or not value:
         return False
+    if _SCALARS.issuperset(map(type, value.values())):  # the usual case, told at C speed
+        return True
     others = [item for item in value.values() if type(item) not in _SCALARS]
     return all(type(item) in _CONTAINERS and not item for item in others)
 
