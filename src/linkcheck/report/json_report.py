@@ -151,13 +151,16 @@ def _link_rows(run: RunResult) -> Iterator[tuple[Any, ...]]:
     """Each link's values, the last one the tuple of its verdict's: one tuple for all the
     verdicts that show alike (most of a run's), so that the writer makes its text once."""
     results = run.results
-    verdicts: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # shown -> its values
+    alike: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # what a verdict shows -> its values
+    by_target: dict[str, tuple[Any, ...]] = {}
     for link in sorted_links(run):
-        result = results[link.resolved_url]
-        shown = _SHOWN(result)
-        verdict = verdicts.get(shown)
+        verdict = by_target.get(link.resolved_url)
         if verdict is None:
-            verdict = verdicts[shown] = verdict_values(result)
+            result = results[link.resolved_url]
+            verdict = alike.get(shown := _SHOWN(result))
+            if verdict is None:
+                verdict = alike[shown] = verdict_values(result)
+            by_target[link.resolved_url] = verdict
         yield link_values(link) + (verdict,)
 
 

@@ -21,24 +21,25 @@ def targets(context: Context, settings: Settings) -> Iterator[str]:
 
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:
+    results, unverified = context.results, settings.options["report_unverified"]
     for document in context.documents:
         for site in context.url_sites(document):
             twin = https_twin(site.resolved_url)
             if twin is None:
                 continue
-            result = context.results.get(twin)
-            written_twin = https_twin(site.url)
-            if _served_over_https(result) and written_twin:
+            result = results.get(twin)
+            if result is None:
+                if unverified:
+                    yield settings.finding(
+                        site.file, site.line, site.column,
+                        f"insecure link {site.url}: the https:// form was not checked "
+                        "(offline run)", url=site.url, severity=Severity.INFO,
+                    )
+            elif _served_over_https(result) and (written_twin := https_twin(site.url)):
                 yield settings.finding(
                     site.file, site.line, site.column,
                     f"insecure link: {twin} answers, use it instead of {site.url}",
                     url=site.url, original=site.url, replacement=written_twin,
-                )
-            elif settings.options["report_unverified"] and result is None:
-                yield settings.finding(
-                    site.file, site.line, site.column,
-                    f"insecure link {site.url}: the https:// form was not checked (offline run)",
-                    url=site.url, severity=Severity.INFO,
                 )
 
 
