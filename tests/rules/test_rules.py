@@ -135,6 +135,14 @@ def test_insecure_http_only_with_a_verified_https_twin(tmp_path, monkeypatch):
                                                   status=Status.BROKEN)}
     assert apply_rules(documents, broken, Config()) == []
     assert apply_rules(documents, {}, Config()) == []
+    # offline, the rule says so only when asked, and never when the twin was checked
+    asked = Config(rules={"insecure-http": RuleConfig(options={"report_unverified": True})})
+    (unverified,) = apply_rules(documents, {}, asked)
+    assert (unverified.severity, unverified.replacement) == (Severity.INFO, None)
+    assert "was not checked" in unverified.message
+    assert apply_rules(documents, broken, asked) == []
+    assert [f.replacement for f in apply_rules(documents, ok, asked)] == [
+        "https://scrum.test/guide"]
 
 
 def test_front_matter_finding_replaces_the_diagnostic(monkeypatch):
