@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 from linkcheck.rules import urls
 
@@ -47,3 +48,26 @@ def test_keys_of_plain_urls():
     assert normalise("http://example.com:8080/a/") == "web://example.com:8080/a"
     assert normalise("http://./a") == "web:/a"  # no host left
     assert normalise("http://example.com:99999/a") == "http://example.com:99999/a"  # unreadable
+
+
+def _host_and_path_as_defined(scheme, hostname, port, path):
+    """The key's host and path, one rule after the other, as the docstring states them."""
+    host = hostname.rstrip(".").removeprefix("www.")
+    if port is not None and str(port) != {"http": "80", "https": "443"}[scheme]:
+        host = f"{host}:{port}"
+    for index in urls.INDEX_FILES:
+        if path.lower().endswith("/" + index):
+            path = path[: -len(index)]
+    return host, re.sub(r"/+$", "", path)
+
+
+def test_the_key_of_a_host_and_path_is_the_one_its_rules_give():
+    rng = random.Random(5)
+    pieces = ["", "/", "//", "a", "/index.html", "/INDEX.HTM", "/Index.PHP", "index.html",
+              "/index.htmlx", "/index.php/index.html", "é", "İ", "Σ", "\n", "/\n", "x/\n"]
+    ports = [None, 80, 443, 8080, 0]
+    for _ in range(5000):
+        path = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        args = (rng.choice(["http", "https"]), rng.choice(["www.x.test.", "x.test", "www."]),
+                rng.choice(ports), path)
+        assert urls._host_and_path(*args) == _host_and_path_as_defined(*args), args

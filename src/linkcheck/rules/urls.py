@@ -93,6 +93,8 @@ def with_fragment_of(new_url: str, written: str) -> str:
 
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_DEFAULT_PORT_NUMBERS = {"http": 80, "https": 443}
+_INDEX_SUFFIXES = tuple("/" + index for index in INDEX_FILES)
 _SLASHES = re.compile(r"/+$")
 
 
@@ -139,9 +141,12 @@ def _host_and_path(scheme: str, hostname: str, port: int | None, path: str) -> t
     """The key's host (`www.` and a default port off) and path (a final index file and
     trailing slashes off)."""
     host = hostname.rstrip(".").removeprefix("www.")
-    if port is not None and str(port) != _DEFAULT_PORTS[scheme]:
+    if port is not None and port != _DEFAULT_PORT_NUMBERS[scheme]:
         host = f"{host}:{port}"
-    for index in INDEX_FILES:
-        if path.lower().endswith("/" + index):
-            path = path[: -len(index)]
-    return host, _SLASHES.sub("", path)
+    if path.lower().endswith(_INDEX_SUFFIXES):  # (most paths do not: one test for all)
+        for index in INDEX_FILES:
+            if path.lower().endswith("/" + index):
+                path = path[: -len(index)]
+    if path.endswith(("/", "\n")):  # `$` also matches before a final line break
+        path = _SLASHES.sub("", path)
+    return host, path
