@@ -84,11 +84,10 @@ def remember_baseline(report: Path, run: RunResult, index: Path) -> None:
     parsing it. A cache: when it cannot be written, the next run parses the report."""
     problems: dict[tuple[str, str], dict[str, Any]] = {}
     results = run.results
-    for link in sorted_links(run):  # the report's order: the first failing entry is kept
-        result = results[link.resolved_url]
-        if result.status in FAILING:
-            entry = link_entry(link, result)
-            problems.setdefault((entry["file"], entry["resolved_url"]), entry)
+    failing = {target for target, result in results.items() if result.status in FAILING}
+    for link in sorted_links(run, failing):  # the report's order: the first entry is kept
+        entry = link_entry(link, results[link.resolved_url])
+        problems.setdefault((entry["file"], entry["resolved_url"]), entry)
     try:
         document = {"format": _INDEX_FORMAT, "sha256": _digest(report),
                     "entries": list(problems.values())}

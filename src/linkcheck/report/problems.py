@@ -3,6 +3,7 @@ should look at, and content findings, each with its file, line, severity and mes
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import attrgetter
@@ -68,11 +69,16 @@ def said_once(result: CheckResult) -> bool:
     return result.reason == NO_NETWORK_REASON
 
 
-def sorted_links(run: RunResult) -> list[Link]:
-    """The run's links by file and position, sorted once for every report (a copy each)."""
-    if "sorted-links" not in run.memo:
-        run.memo["sorted-links"] = sorted(run.links, key=_LINK_ORDER)
-    return list(run.memo["sorted-links"])
+def sorted_links(run: RunResult, targets: Container[str] | None = None) -> list[Link]:
+    """The run's links by file and position, sorted once for every report (a copy each);
+    with `targets`, only the links to these (then only they are sorted, if need be)."""
+    known = run.memo.get("sorted-links")
+    if targets is not None:
+        chosen = [link for link in known or run.links if link.resolved_url in targets]
+        return chosen if known is not None else sorted(chosen, key=_LINK_ORDER)
+    if known is None:
+        known = run.memo["sorted-links"] = sorted(run.links, key=_LINK_ORDER)
+    return list(known)
 
 
 _LINK_ORDER = attrgetter("file", "line", "column", "url")
@@ -128,9 +134,7 @@ def _link_problems(run: RunResult) -> list[Problem]:
     # most links are fine: their targets are told apart once each
     targets = {target for target, result in results.items()
                if result.status in LINK_PROBLEMS and not said_once(result)}
-    for link in sorted_links(run):
-        if link.resolved_url not in targets:
-            continue
+    for link in sorted_links(run, targets):
         result = results[link.resolved_url]
         message = f"{link.url}: {link_reason(result)}"
         found.append(Problem(ProblemKind.LINK, LINK_PROBLEMS[result.status], link.file,
