@@ -13,11 +13,8 @@ _ANSWERED = (Status.OK, Status.REDIRECTED)
 
 def targets(context: Context, settings: Settings) -> Iterator[str]:
     """The https:// twin of every remote http:// link, for the checker to verify."""
-    for document in context.documents:
-        for link in document.links:
-            twin = https_twin(link.resolved_url)
-            if twin:
-                yield twin
+    linked = {link.resolved_url for document in context.documents for link in document.links}
+    return filter(None, map(https_twin, linked))
 
 
 def check(context: Context, settings: Settings) -> Iterator[Finding]:

@@ -180,7 +180,7 @@ def targets(context: Context, settings: Settings) -> Iterator[str]:
     """Repaired forms of garbled URLs, so a fix can be verified before it is offered."""
     for document in context.documents:
         for link in document.links:
-            if not link.is_remote:
+            if not link.is_remote or link.url.isascii():  # (an ASCII URL holds no garble)
                 continue
             repaired = _repair_url(link.url)
             if repaired:
