@@ -247,22 +247,24 @@ def _write_reports(result: RunResult, output_dir: Path, formats: set[str] | None
     json_path = output_dir / "linkcheck.json"
     json_write = functools.partial(json_report.write, result)
     links = sum(len(document.links) for document in result.documents)
-    aside = output.write_aside(json_path, json_write) if links <= ASIDE_MAX_LINKS else None
-    report = markdown.render(result, strict)
-    written: dict[Path, str | Callable[[TextIO], object] | None] = {
-        output_dir / "linkcheck.md": report,
-        json_path: json_write if aside is None else None,
-    }
-    if "sarif" in formats:
-        from .report import sarif
-
-        written[output_dir / "linkcheck.sarif"] = sarif.render(result)
-    if "comment" in formats:
-        from .report import github
-
-        url = github.run_url(os.environ)
-        written[output_dir / "linkcheck-comment.md"] = github.comment(report, url)
+    # the child writes all but the findings, whose text this process makes meanwhile
+    aside = output.write_aside(json_path, json_write, lambda out, findings: json_report.write(
+        result, out, findings)) if links <= ASIDE_MAX_LINKS else None
+    written: dict[Path, str | Callable[[TextIO], object] | None] = {}
     try:
+        if aside is not None:
+            aside.hand(json_report.findings_text(result))
+        report = written[output_dir / "linkcheck.md"] = markdown.render(result, strict)
+        written[json_path] = json_write if aside is None else None
+        if "sarif" in formats:
+            from .report import sarif
+
+            written[output_dir / "linkcheck.sarif"] = sarif.render(result)
+        if "comment" in formats:
+            from .report import github
+
+            url = github.run_url(os.environ)
+            written[output_dir / "linkcheck-comment.md"] = github.comment(report, url)
         for path, text in written.items():
             if isinstance(text, str):
                 output.write_text(path, text)

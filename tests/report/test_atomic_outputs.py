@@ -60,7 +60,11 @@ def test_a_run_killed_while_writing_the_json_report_leaves_it_whole(tmp_path):
     """, project)
     try:
         assert child.stdout.readline().strip() == "writing"
-        child.send_signal(signal.SIGKILL)
+        markdown = project / "reports" / "linkcheck.md"  # written meanwhile by the parent
+        deadline = time.monotonic() + 10
+        while "missing-0.md" not in markdown.read_text("utf-8") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)  # the JSON report's child still blocked in its links
         child.wait(10)
     finally:
         if child.poll() is None:

@@ -35,6 +35,18 @@ def test_streamed_text_is_json_dumps_text(result, monkeypatch, batch):
     assert out.getvalue() == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
 
 
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_the_findings_made_apart_are_the_same_text(result, monkeypatch, batch):
+    """cli.py has the findings' text made by one process while another writes the rest."""
+    monkeypatch.setattr(json_text, "STREAM_BATCH", batch)
+    whole, apart = io.StringIO(), io.StringIO()
+    json_report.write(result, whole)
+    text = json_report.findings_text(result)
+    json_report.write(result, apart, findings=lambda: text)
+    assert result.findings and text.startswith("[")
+    assert apart.getvalue() == whole.getvalue()
+
+
 def test_empty_lists_and_dicts_are_written_as_json_writes_them():
     out = io.StringIO()
     items = [("a", json_text.Streamed(iter(()))), ("b", {}), ("c", json_text.Streamed([1, {}]))]

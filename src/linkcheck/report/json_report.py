@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, TextIO
 
 from .. import __version__
 from ..models import Change, Changes, CheckResult, Diagnostic, Finding, Link, RunResult, Status
-from .json_text import Streamed, dump_indented
+from .json_text import Streamed, Written, dump_indented
 from .problems import remote_urls, sorted_links
 from .text import cap, json_visible
 
@@ -127,9 +127,11 @@ def changes_entry(changes: Changes | None) -> dict[str, Any] | None:
     }
 
 
-def items(run: RunResult) -> Iterator[tuple[str, Any]]:
+def items(run: RunResult, findings: Callable[[], str] | None = None
+          ) -> Iterator[tuple[str, Any]]:
     """The report's top-level items in order; links and findings are streamed, each entry
-    made as it is written (a report of 200,000 links is never held whole)."""
+    made as it is written (a report of 200,000 links is never held whole). `findings`: the
+    findings' text, made elsewhere (`findings_text`), asked for when the writer gets there."""
     diagnostics = sorted(
         (d for doc in run.documents for d in doc.diagnostics),
         key=lambda d: (d.file, d.line or 0, d.code, d.message),
@@ -143,8 +145,21 @@ def items(run: RunResult) -> Iterator[tuple[str, Any]]:
     yield "diagnostics", [diagnostic_entry(d) for d in diagnostics]
     yield "links", Streamed(_link_rows(run), LINK_KEYS[:8], nested=("redirects",), rows=True,
                             shared=VERDICT_KEYS)
-    yield "findings", Streamed(map(finding_values, run.findings), FINDING_KEYS,
-                               nested=("related",), rows=True)
+    yield "findings", _findings(run) if findings is None else Written(findings)
+
+
+def _findings(run: RunResult) -> Streamed:
+    return Streamed(map(finding_values, run.findings), FINDING_KEYS, nested=("related",),
+                    rows=True)
+
+
+def findings_text(run: RunResult) -> str:
+    """The findings as `write` writes them (before json_visible): made by one process while
+    another writes the rest of the report (cli.py)."""
+    buffer = io.StringIO()
+    dump_indented([("findings", _findings(run))], buffer)
+    text = buffer.getvalue()  # '{' newline '  "findings": ' the value newline '}'
+    return text[text.index(": ") + 2:-2]
 
 
 def _link_rows(run: RunResult) -> Iterator[tuple[Any, ...]]:
@@ -170,10 +185,11 @@ def build(run: RunResult) -> dict[str, Any]:
             for key, value in items(run)}
 
 
-def write(run: RunResult, out: TextIO) -> None:
+def write(run: RunResult, out: TextIO, findings: Callable[[], str] | None = None) -> None:
     """The text json.dumps(build(run), indent=2) gives, written piece by piece, faster; the
-    characters a terminal would obey written as escapes (text.json_visible)."""
-    dump_indented(items(run), _Visible(out))
+    characters a terminal would obey written as escapes (text.json_visible). `findings`: see
+    `items`."""
+    dump_indented(items(run, findings), _Visible(out))
     out.write("\n")
 
 

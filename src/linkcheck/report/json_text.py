@@ -74,6 +74,15 @@ class Streamed:
         return (dict(zip(keys, (*row[:-1], *row[-1]), strict=True)) for row in items)
 
 
+class Written:
+    """A value's text made elsewhere, asked for when the writer gets to it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Callable[[], str]) -> None:
+        self.text = text
+
+
 STREAM_BATCH = 500  # items rendered at once: the C encoder's speed, a bounded buffer
 SHARED_TEXTS = 8192  # texts of shared values kept at once (a verdict's: ~600 bytes)
 
@@ -89,6 +98,8 @@ def dump_indented(items: Iterable[tuple[str, Any]], out: TextIO, indent: int = 2
         first = False
         if isinstance(value, Streamed):
             _write_streamed(value, out, inner, step)
+        elif isinstance(value, Written):
+            out.write(value.text())
         else:
             pieces: list[str] = []
             _write(value, pieces, inner, step)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -78,16 +79,35 @@ def _umask() -> int:
 
 
 class Aside:
-    """A report being written by a forked child while this process writes the others."""
+    """A report being written by a forked child while this process writes the others; a part
+    of it may be made here meanwhile and handed over (`hand`)."""
 
-    def __init__(self, pid: int, said: int, path: Path,
+    def __init__(self, pid: int, said: int, handing: int, path: Path,
                  produce: Callable[[TextIO], object]) -> None:
         self.pid, self._said, self.path, self._produce = pid, said, path, produce
+        self._handing: int | None = handing
+        self._sender: threading.Thread | None = None
+
+    def hand(self, text: str) -> None:
+        """Give the child the part it waits for, sent by a thread: the pipe holds only 64 KiB
+        until the child reads, and this process has the other reports to write."""
+        fd, self._handing = self._handing, None
+        if fd is None:
+            return
+        data = _LENGTH.pack(len(encoded := text.encode("utf-8", "surrogatepass"))) + encoded
+        self._sender = threading.Thread(target=_send, args=(fd, data), daemon=True)
+        self._sender.start()
 
     def finish(self) -> OutputError | None:
         """Wait for the child; its refusal, as write_with would raise it (None: written). If
-        it ended any other way, the report is written here after all: nothing is lost."""
+        it ended any other way (the part it waited for never came, say), the report is
+        written here after all: nothing is lost."""
+        if self._handing is not None:  # nothing to hand: the child stops waiting, and fails
+            os.close(self._handing)
+            self._handing = None
         _, status = os.waitpid(self.pid, 0)
+        if self._sender is not None:
+            self._sender.join()
         with os.fdopen(self._said, "rb") as pipe:
             said = pipe.read(4096).decode("utf-8", "replace")
         code = os.waitstatus_to_exitcode(status)
@@ -103,21 +123,55 @@ class Aside:
         return None
 
 
-def write_aside(path: Path, produce: Callable[[TextIO], object]) -> Aside | None:
+_LENGTH = struct.Struct(">Q")
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        pass  # the child has gone: it said why, or the report is written here
+    finally:
+        os.close(fd)
+
+
+def _receiver(fd: int) -> Callable[[], str]:
+    """In the child: the part the parent hands over (Aside.hand), read when it is asked for."""
+    def receive() -> str:
+        with os.fdopen(fd, "rb") as pipe:
+            head = pipe.read(_LENGTH.size)
+            size = _LENGTH.unpack(head)[0] if len(head) == _LENGTH.size else -1
+            data = pipe.read(size) if size >= 0 else b""
+        if size < 0 or len(data) != size:
+            raise EOFError("the part to be handed over never came")
+        return data.decode("utf-8", "surrogatepass")
+    return receive
+
+
+def write_aside(path: Path, produce: Callable[[TextIO], object],
+                parts: Callable[[TextIO, Callable[[], str]], object] | None = None,
+                ) -> Aside | None:
     """write_with in a forked child, so that a large report (the JSON one) is written on
     another core while this process writes the rest; None where forking is not safe (not
-    Linux, or another thread running): then the caller writes it itself."""
+    Linux, or another thread running): then the caller writes it itself. With `parts`, the
+    child writes with that instead, given a function that returns the part this process
+    hands over (Aside.hand); `produce` is what writes it here if the child could not."""
     if sys.platform != "linux" or threading.active_count() != 1:
         return None
     said, tell = os.pipe()
+    taken, handing = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: write, say why not if refused, and end without exit handlers
         code = 1
         try:
             os.close(said)
+            os.close(handing)
             _die_with(parent)
-            write_with(path, produce)
+            receive = _receiver(taken)
+            write_with(path, produce if parts is None else lambda out: parts(out, receive))
             code = 0
         except OutputError as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else OSError(0, str(exc))
@@ -128,7 +182,8 @@ def write_aside(path: Path, produce: Callable[[TextIO], object]) -> Aside | None
         finally:
             os._exit(code)
     os.close(tell)
-    return Aside(pid, said, path, produce)
+    os.close(taken)
+    return Aside(pid, said, handing, path, produce)
 
 
 def _die_with(parent: int) -> None:
