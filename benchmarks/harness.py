@@ -34,6 +34,7 @@ class Measured:
     cpu: float = 0.0  # user + system seconds of the child's tree
     stderr_tail: str = ""
     tree_rss_mb: float = 0.0  # the most memory its processes held together (PSS, sampled)
+    started: float = 0.0  # time.monotonic() at its start (the server's clock too, on Linux)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,10 @@ class RunRecord:
     not_http: int = 0  # connections that sent no HTTP (https:// probes of a plain port)
     connections: int = 0
     tree_rss_mb: float = 0.0  # the most memory its processes held together (PSS, sampled)
+    # seconds from its start to the web's first request, and from the web's last answer to its
+    # end (None where the web does not say): the run's head and tail around the network
+    first_request: float | None = None
+    after_last_answer: float | None = None
 
 
 def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
@@ -80,7 +85,7 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float, log_prefix: Path,
     wall = time.monotonic() - start
     tail = err_path.read_text("utf-8", "replace")[-1500:]
     cpu = rusage.ru_utime + rusage.ru_stime
-    return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail, tree[0])
+    return Measured(wall, rusage.ru_maxrss / 1024, returncode, cpu, tail, tree[0], start)
 
 
 _COMPILED: set[str] = set()  # the interpreters whose linkcheck is compiled
@@ -204,7 +209,15 @@ def record(tool: str, label: str, round_: int, measured: Measured, load: float,
         {"false_alarms": list(result.false_alarms[:3]), "misses": list(result.misses[:3])},
         (problem + "\n" + measured.stderr_tail) if problem else "", not problem,
         stats.get("not_http", 0), stats.get("connections", 0), measured.tree_rss_mb,
+        *_around_the_network(measured, stats),
     )
+
+
+def _around_the_network(measured: Measured, stats: dict) -> tuple[float | None, float | None]:
+    first, last = stats.get("first_at"), stats.get("last_at")
+    if first is None or last is None or not measured.started:
+        return None, None
+    return first - measured.started, measured.started + measured.wall - last
 
 
 def one_line(r: RunRecord) -> str:
@@ -228,8 +241,15 @@ def one_line(r: RunRecord) -> str:
         f"{r.requests:6d} requests  {r.connections} connections  "
         f"in flight max {r.max_in_flight}{over}  "
         f"{r.false_alarms} false alarms  {r.misses} misses  server CPU {r.server_cpu:.2f} s"
-        f"{failed}{note}"
+        f"{_head_and_tail(r)}{failed}{note}"
     )
+
+
+def _head_and_tail(r: RunRecord) -> str:
+    if r.first_request is None or r.after_last_answer is None:
+        return ""
+    return (f"  first request at {r.first_request:.2f} s, "
+            f"last answer {r.after_last_answer:.2f} s before its end")
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -257,6 +277,9 @@ def summarise(records: list[RunRecord]) -> dict[str, dict]:
             "misses": max(r.misses for r in runs),
             "server_cpu_share": statistics.mean(r.server_cpu / r.wall for r in runs),
         }
+        if all(r.first_request is not None for r in runs):
+            summary[label]["first_request"] = spread([r.first_request for r in runs])
+            summary[label]["after_last_answer"] = spread([r.after_last_answer for r in runs])
     return summary
 
 
@@ -288,7 +311,9 @@ ROWS = (("wall time, s", "wall", "{:.2f}"), ("CPU time, s", "cpu", "{:.2f}"),
         ("answered 429 (worst run)", "answered_429", "{:.0f}"),
         ("false alarms (worst run)", "false_alarms", "{:.0f}"),
         ("misses (worst run)", "misses", "{:.0f}"),
-        ("server CPU / wall", "server_cpu_share", "{:.0%}"))
+        ("server CPU / wall", "server_cpu_share", "{:.0%}"),
+        ("first request after the start, s", "first_request", "{:.2f}"),
+        ("from the last answer to the end, s", "after_last_answer", "{:.2f}"))
 
 
 def print_table(summary: dict[str, dict], records: list[RunRecord]) -> None:
@@ -297,7 +322,9 @@ def print_table(summary: dict[str, dict], records: list[RunRecord]) -> None:
     print("\n| figure (median, range) | " + " | ".join(labels) + " |")
     print("| --- |" + " ---: |" * len(labels))
     for title, key, fmt in ROWS:
-        print(f"| {title} | " + " | ".join(_cell(summary[lb][key], fmt) for lb in labels) + " |")
+        if all(key in summary[lb] for lb in labels):
+            print(f"| {title} | " + " | ".join(_cell(summary[lb][key], fmt) for lb in labels)
+                  + " |")
     for key in ("wall", "cpu", "max_rss_mb"):
         cells = []
         for label in labels:

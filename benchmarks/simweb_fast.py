@@ -77,10 +77,14 @@ class SimWeb:
         self.connections = 0
         self.not_http = 0  # connections that sent something other than HTTP
         self.started = time.monotonic()
+        self.first_at: float | None = None  # when the first request came (time.monotonic)
+        self.last_at: float | None = None  # when the last answer went
 
     def begin(self, host: str, method: str, path: str) -> tuple[int, str | None]:
         """Count one request and choose its answer."""
         self.requests += 1
+        if self.first_at is None:
+            self.first_at = time.monotonic()
         self.methods[method] += 1
         self.paths[(host, path)] += 1
         self.in_flight[host] += 1
@@ -96,6 +100,7 @@ class SimWeb:
 
     def end(self, host: str) -> None:
         self.in_flight[host] -= 1
+        self.last_at = time.monotonic()
 
     def stats(self) -> dict:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -114,6 +119,8 @@ class SimWeb:
             "not_http": self.not_http,
             "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "since_reset": time.monotonic() - self.started,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
         }
 
 
