@@ -93,9 +93,11 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     started = time.monotonic()
     history, remote = History(config, clock), SpreadSession(config, progress)
     try:
-        named = _urls_named(files)  # a warm run (the store knows most) fetches few of them
+        failed = history.failed_last()  # asked first where the files still name them
+        named, written = _urls_named(files, bool(failed))
+        # a warm run (the store knows most) fetches few of them
         await remote.start(named if history.known() < named // 2 else 0)
-        if asked := _asked_first(history, config, files):
+        if asked := _asked_first(failed, written, config):
             await remote.add(asked)
         documents, decided, linked = await _read_and_send(files, config, history, remote,
                                                           frozenset(asked))
@@ -118,24 +120,15 @@ async def _streamed(files: list[str], config: Config, clock: Clock,
     return documents, results, context, checked, early
 
 
-def _asked_first(history: History, config: Config, files: list[str]) -> list[str]:
-    """What the latest run found broken and these files still name, asked before any file is
-    read: broken is never reused, so each of them still linked is fetched again anyway, and in
-    a warm run (the store answers for the rest) those requests are most of the run's time. The
-    files' text is looked at for each URL as written, so a run of other files asks none of
-    them; one named but not linked (in a code block) costs that one request, and its verdict
-    is dropped (`_only_linked`)."""
-    failed = history.failed_last()
-    if not failed:
-        return []
-    named: set[bytes] = set()
-    for path in files:
-        try:
-            named.update(_URL_TEXT.findall(Path(path).read_bytes()))
-        except OSError:
-            pass  # the extractor words the diagnostic
+def _asked_first(failed: list[str], written: set[bytes], config: Config) -> list[str]:
+    """What the latest run found broken (`failed`) and these files still name (`written`, as
+    written), asked before any file is read: broken is never reused, so each of them still
+    linked is fetched again anyway, and in a warm run (the store answers for the rest) those
+    requests are most of the run's time. A run of other files asks none of them; one named but
+    not linked (in a code block) costs that one request, and its verdict is dropped
+    (`_only_linked`)."""
     decided = _classify_without_fetch(failed, config)  # excluded or a placeholder by now
-    return [t for t in failed if t.encode() in named and t not in decided]
+    return [t for t in failed if t.encode() in written and t not in decided]
 
 
 def _only_linked(outcome: Any, strays: set[str]) -> Any:
@@ -188,15 +181,19 @@ async def _documents(files: list[str], config: Config, aside: bool) -> AsyncIter
         await asyncio.sleep(0)
 
 
-def _urls_named(files: list[str]) -> int:
-    """About how many URLs the files hold (each "://"): whether worker processes pay."""
-    count = 0
+def _urls_named(files: list[str], with_text: bool) -> tuple[int, set[bytes]]:
+    """About how many URLs the files hold (each "://"): whether worker processes pay; and,
+    `with_text`, the remote URLs they hold as written (for `_asked_first`), in the same read."""
+    count, written = 0, set()
     for path in files:
         try:
-            count += Path(path).read_bytes().count(b"://")
+            data = Path(path).read_bytes()
         except OSError:
-            pass  # the extractor words the diagnostic
-    return count
+            continue  # the extractor words the diagnostic
+        count += data.count(b"://")
+        if with_text:
+            written.update(_URL_TEXT.findall(data))
+    return count, written
 
 
 def _local(documents: tuple[Document, ...], config: Config) -> dict[str, CheckResult]:
