@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 
 import httpcore
 
+from .connection import Connection
 from .proxied import absolute_form
 from .proxies import ProxyRoute
 
@@ -29,7 +30,7 @@ class OriginPool:
         self._ssl = ssl_context
         self._backend = backend
         self._forward = forward  # a forward proxy that gets each request in absolute form
-        self._idle: list[httpcore.AsyncHTTP11Connection] = []
+        self._idle: list[Connection] = []
         self.closed = False  # once closed, a connection handed back is closed, not kept
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
@@ -46,7 +47,7 @@ class OriginPool:
         response.stream = _Released(response.stream, connection, self)
         return response
 
-    async def _idle_connection(self) -> httpcore.AsyncHTTP11Connection | None:
+    async def _idle_connection(self) -> Connection | None:
         while self._idle:
             connection = self._idle.pop()
             if connection.is_idle() and not connection.has_expired():
@@ -54,7 +55,7 @@ class OriginPool:
             await connection.aclose()  # kept too long, or the server has closed it
         return None
 
-    async def _connect(self, request: httpcore.Request) -> httpcore.AsyncHTTP11Connection:
+    async def _connect(self, request: httpcore.Request) -> Connection:
         url = request.url
         host = url.host.decode("ascii")
         timeout = request.extensions.get("timeout", {}).get("connect")
@@ -63,8 +64,7 @@ class OriginPool:
             if self._ssl is None:  # a pool is made for its origin's scheme: never plain text
                 raise httpcore.ConnectError("no TLS context for an https origin")
             stream = await stream.start_tls(self._ssl, server_hostname=host, timeout=timeout)
-        return httpcore.AsyncHTTP11Connection(url.origin, stream,
-                                              keepalive_expiry=KEEPALIVE_EXPIRY)
+        return Connection(url.origin, stream, keepalive_expiry=KEEPALIVE_EXPIRY)
 
     async def aclose(self) -> None:
         self.closed = True
@@ -72,7 +72,7 @@ class OriginPool:
         for connection in idle:
             await connection.aclose()
 
-    def keep(self, connection: httpcore.AsyncHTTP11Connection) -> bool:
+    def keep(self, connection: Connection) -> bool:
         """Take back an idle connection for reuse; False when this pool is closed."""
         if self.closed:
             return False
@@ -83,7 +83,7 @@ class OriginPool:
 class _Released:
     """A response body that hands its connection back to the pool once closed."""
 
-    def __init__(self, stream: AsyncIterable[bytes], connection: httpcore.AsyncHTTP11Connection,
+    def __init__(self, stream: AsyncIterable[bytes], connection: Connection,
                  pool: OriginPool) -> None:
         self._stream, self._connection, self._pool = stream, connection, pool
 
