@@ -11,6 +11,7 @@ import pytest
 from linkcheck.config import Config
 from linkcheck.pipeline import run
 from linkcheck.report import json_report, json_text
+from linkcheck.report.batches import batched
 from linkcheck.report.output import OutputError, write_with
 
 
@@ -185,3 +186,23 @@ def test_the_links_of_one_target_and_of_verdicts_alike_share_their_verdict(resul
     verdicts = {id(row[-1]): row[-1] for row in rows}
     assert len(verdicts) < len({row[4] for row in rows})  # fewer than the targets
     assert len(verdicts) == len(set(map(repr, verdicts.values())))  # each distinct once
+
+
+def test_a_batch_ends_once_its_items_nested_values_are_a_batch_s_worth(monkeypatch):
+    """A finding of a resource linked a thousand times holds a thousand related places: the
+    batch it is in holds fewer items, so a batch's dicts stay bounded; the text is the same."""
+    monkeypatch.setattr(json_text, "STREAM_BATCH", 10)
+    rows = [(f"f{n}", [{"file": "a.md", "line": line} for line in range(count)])
+            for n, count in enumerate((0, 3, 25, 1, 1, 9, 0))]
+    streamed = json_text.Streamed(rows, ("name", "related"), nested=("related",), rows=True)
+    batches = list(batched(rows, 10, (1,)))
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert [row for batch in batches for row in batch] == rows
+    assert [len(batch) for batch in batched(rows, 3)] == [3, 3, 1]  # no nested places
+    dicts = [{"related": related} for _, related in rows]
+    assert [len(batch) for batch in batched(dicts, 10, ("related",))] == [3, 3, 1]
+    assert [len(batch) for batch in batched([1, "x", (), {}], 2, ("related",))] == [2, 2]
+    out = io.StringIO()
+    json_text.dump_indented(iter([("findings", streamed)]), out)
+    whole = {"findings": [{"name": name, "related": related} for name, related in rows]}
+    assert out.getvalue() == json.dumps(whole, indent=2)

@@ -250,3 +250,21 @@ def test_the_changes_are_counted_at_each_place_as_the_rows_mark_them(tmp_path):
     assert "**Needs action: 3 broken links**" in text
     assert "Since the last report: 1 new, 2 still broken, 0 fixed." in text
     assert text.count("still broken (before the last report) |") == 2
+
+
+def test_a_finding_s_row_has_the_section_of_the_first_link_on_its_line():
+    from linkcheck.models import Finding, Severity
+
+    links = [link("https://x.test/a", 3, section="Intro"),
+             link("https://x.test/b", 3, section="Intro > Later"),  # the same line: not used
+             link("https://x.test/c", 7, section="Tools"),
+             link("https://y.test/d", 3, section="Other file", file="docs/b.md")]
+    findings = tuple(
+        Finding("duplicate-url", "LC101", Severity.WARNING, file, line, 1, f"finding {n}")
+        for n, (file, line) in enumerate([("docs/a.md", 3), ("docs/a.md", 7), ("docs/a.md", 5),
+                                          ("docs/b.md", 3)]))
+    text = markdown.render(run_of(links, {}, findings=findings))
+    rows = {r.split(" | ")[5].rstrip(" |"): r.split(" | ")[3] for r in text.splitlines()
+            if "finding " in r}
+    assert rows == {"finding 0": "Intro", "finding 1": "Tools", "finding 2": "",
+                    "finding 3": "Other file"}

@@ -21,6 +21,8 @@ from json.encoder import (
 from operator import itemgetter
 from typing import Any, TextIO
 
+from .batches import batched
+
 # Exact types only: a subclass (an enum, an OrderedDict) takes json's own path.
 _SCALAR_TEXT: dict[type, Callable[[Any], str]] = {
     str: encode_basestring,
@@ -83,7 +85,9 @@ class Written:
         self.text = text
 
 
-STREAM_BATCH = 500  # items rendered at once: the C encoder's speed, a bounded buffer
+# items rendered at once (and values in their nested lists, batches.py): the C encoder's
+# speed, a bounded buffer
+STREAM_BATCH = 500
 SHARED_TEXTS = 8192  # texts of shared values kept at once (a verdict's: ~600 bytes)
 
 
@@ -111,7 +115,10 @@ def _write_streamed(streamed: Streamed, out: TextIO, newline: str, step: str) ->
     inner = newline + step
     shape = _Shape.of(streamed)
     started = False
-    for batch in _batched(streamed.items):
+    keys = streamed.keys  # an item's own nested lists, not a shared tuple's (items share it)
+    places = tuple(map(keys.index, set(streamed.nested) & set(keys))) if streamed.rows \
+        else streamed.nested
+    for batch in batched(streamed.items, STREAM_BATCH, places):
         body = shape.items_text(batch, inner, step) if shape else None
         if body is None:
             pieces: list[str] = []
@@ -276,12 +283,6 @@ def _flat_dict_lists(lists: list[list], newline: str, step: str) -> list[str]:
         + newline + "]"
         for piece in text.split("," + deeper + "null," + deeper)
     ]
-
-
-def _batched(items: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-    iterator = iter(items)
-    while batch := tuple(itertools.islice(iterator, STREAM_BATCH)):
-        yield batch
 
 
 def _write(value: Any, out: list[str], newline: str, step: str) -> None:

@@ -124,7 +124,7 @@ def _totals(run: RunResult) -> list[str]:
 
 def _by_file(run: RunResult, found: list[Problem], fails: list[bool]) -> list[str]:
     markers = _change_markers(run.changes)
-    sections = _sections(run)
+    sections = _sections(run, found)
     information: dict[str, tuple[str, ...]] = {}  # rule id -> the cells of its row
     rows: dict[str, list[_Row]] = defaultdict(list)
     for problem, failing in zip(found, fails, strict=True):
@@ -159,12 +159,20 @@ def _lines(lines: tuple[str, ...], shown: int = 12) -> str:
     return ", ".join(lines[:shown]) + f" … ({len(lines)} lines)"
 
 
-def _sections(run: RunResult) -> dict[tuple[str, int], str]:
-    """(file, line) -> the section of the first link on that line: where a finding is."""
-    found: dict[tuple[str, int], str] = {}
-    for link in run.links:
-        found.setdefault((link.file, link.line), link.section)
-    return found
+def _sections(run: RunResult, found: list[Problem]) -> dict[tuple[str, int], str]:
+    """(file, line) -> the section of the first link on that line, for the lines of the
+    problems that are not a link's (a link problem has its own): where a finding is."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for problem in found:
+        if problem.link is None:
+            wanted[problem.file].add(problem.line or 0)
+    sections: dict[tuple[str, int], str] = {}
+    for document in run.documents:
+        lines = wanted.get(document.file)
+        for link in document.links if lines else ():
+            if link.line in lines:
+                sections.setdefault((link.file, link.line), link.section)
+    return sections
 
 
 def _row(problem: Problem, failing: bool, markers: dict[tuple[str, str], str],
