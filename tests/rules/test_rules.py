@@ -301,20 +301,20 @@ def test_an_online_run_reads_each_source_file_once_for_the_rules(tmp_path, monke
     import httpx
     from httpx_pool import httpx_pools
 
+    from linkcheck import rules
     from linkcheck.config import CheckConfig, StoreConfig
-    from linkcheck.rules.source import Source
 
     monkeypatch.chdir(tmp_path)
     Path("a.md").write_text("[Scrum](http://scrum.test/guide) <https://x.test/>\n")
     Path("b.md").write_text("[x](https://x.test/)\n")
     reads: list[str] = []
-    real_read = Source.read.__func__
+    real_read = rules._read_sources
 
-    def counting(cls, file, code_lines=None):
-        reads.append(file)
-        return real_read(cls, file, code_lines)
+    def counting(documents):
+        reads.extend(document.file for document in documents)
+        return real_read(documents)
 
-    monkeypatch.setattr(Source, "read", classmethod(counting))
+    monkeypatch.setattr(rules, "_read_sources", counting)
     pools = httpx_pools(httpx.MockTransport(lambda request: httpx.Response(200)))
     config = Config(paths=("a.md", "b.md"), store=StoreConfig(enabled=False),
                     check=CheckConfig(allow_private=True))  # *.test names: checked, not skipped
@@ -337,6 +337,34 @@ def test_a_file_without_the_marker_gets_what_parsing_it_gives(text):
     source = Source("a.md", text)
     assert rules.suppressions(source) == parse(source.iter_lines(), source.code_lines,
                                                rules._canonical)
+
+
+def test_the_rules_keep_the_text_of_non_ascii_files_only_and_every_file_s_comments(tmp_path):
+    """mojibake reads the text of files with non-ASCII characters, and no rule the text of
+    others: those are not kept (nor decoded without a suppression comment)."""
+    from linkcheck.config import Config
+    from linkcheck.extract import extract_text
+    from linkcheck.rules import build_context, run_rules
+
+    texts = {
+        "plain.md": "[a](https://x.test/p) [b](https://x.test/p)\n",
+        "marked.md": "<!-- linkcheck-disable-next-line duplicate-url -->\n"
+                     "[a](https://x.test/m) [b](https://x.test/m)\n",
+        "garbled.md": "# CafÃ©\n\n[a](https://x.test/g) [b](https://x.test/g)\n",
+        "latin1.md": "caf\xe9 [a](https://x.test/l)\n",  # not UTF-8: no text, no comments
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_bytes(text.encode("latin-1" if name == "latin1.md" else "utf-8"))
+    documents = tuple(extract_text(texts[name], str(tmp_path / name)) for name in sorted(texts))
+    context = build_context(documents, {}, Config())
+    assert sorted(context.sources) == [str(tmp_path / "garbled.md")]
+    assert sorted(context.suppressions) == [str(tmp_path / n) for n in
+                                            ("garbled.md", "marked.md", "plain.md")]
+    assert context.suppressions[str(tmp_path / "marked.md")].lines
+    found = {(Path(f.file).name, f.rule) for f in run_rules(context)
+             if f.rule in ("duplicate-url", "mojibake")}
+    assert found == {("plain.md", "duplicate-url"), ("garbled.md", "duplicate-url"),
+                     ("garbled.md", "mojibake")}
 
 
 class _NoVerdicts(dict):

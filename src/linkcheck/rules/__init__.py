@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from ..config import Config, ConfigError
@@ -104,17 +105,40 @@ def build_context(
     sources: Mapping[str, Source] | None = None,
 ) -> Context:
     if sources is None:
-        sources = {
-            d.file: s for d in documents if (s := Source.read(d.file, d.code_lines)) is not None
-        }
-    else:  # the documents were extracted from these texts: their code lines hold
-        code_lines = {d.file: d.code_lines for d in documents if d.code_lines is not None}
-        sources = {
-            file: replace(s, known_code_lines=code_lines[file]) if file in code_lines else s
-            for file, s in sources.items()
-        }
+        return Context(tuple(documents), results, config, *_read_sources(documents))
+    # the documents were extracted from these texts: their code lines hold
+    code_lines = {d.file: d.code_lines for d in documents if d.code_lines is not None}
+    sources = {
+        file: replace(s, known_code_lines=code_lines[file]) if file in code_lines else s
+        for file, s in sources.items()
+    }
     marks = {file: suppressions(source) for file, source in sources.items()}
     return Context(tuple(documents), results, config, sources, marks)
+
+
+def _read_sources(documents: tuple[Document, ...]
+                  ) -> tuple[dict[str, Source], dict[str, Suppressions]]:
+    """The text of each file the rules read (non-ASCII: mojibake looks at no other), and the
+    suppression comments of each readable file. A file of ASCII only is not kept, and without
+    a suppression comment not even decoded: a file of 200,000 links holds 20 MB of text."""
+    sources, marks = {}, {}
+    for document in documents:
+        try:
+            data = Path(document.file).read_bytes()
+        except OSError:
+            continue  # extraction reports it
+        if data.isascii() and _MARKER_BYTES not in data:
+            marks[document.file] = Suppressions()
+            continue
+        source = Source.decoded(document.file, data, document.code_lines)
+        if source is not None:
+            marks[document.file] = suppressions(source)
+            if not source.text.isascii():
+                sources[document.file] = source
+    return sources, marks
+
+
+_MARKER_BYTES = MARKER.encode()
 
 
 def suppressions(source: Source) -> Suppressions:
