@@ -56,6 +56,18 @@ def test_the_one_list_holds_inputs_then_links_then_findings():
     ]
 
 
+def test_a_problem_s_identity_is_what_stays_the_same_when_its_line_moves():
+    """A diagnostic's code, a link's target, a finding's URL and message (SARIF's
+    fingerprints are made of it)."""
+    found = problems(hostile_run())
+    assert [p.identity for p in found] == [
+        "decode-error", "https://x.test/gone", "https://x.test/wall", f"\0bare URL {HIDDEN}"]
+    with_url = Finding("duplicate-url", "LC101", Severity.WARNING, "a.md", 2, 1, "twice",
+                       url="https://x.test/a")
+    run = RunResult((Document("a.md"),), {}, (with_url,))
+    assert [p.identity for p in problems(run)] == ["https://x.test/a\0twice"]
+
+
 def test_annotations_sarif_and_markdown_list_the_same_problems():
     run = hostile_run()
     lines = github.render(run).splitlines()

@@ -127,7 +127,7 @@ def test_colours_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     assert not cli._colour(Tty())
     link = Link("a.md", 1, 2, "./b.md", "a.md/b.md", "b", LinkKind.INLINE, "")
     result = CheckResult("b.md", Status.BROKEN, "file not found")
-    problem = Problem(ProblemKind.LINK, Severity.ERROR, "a.md", 1, 2, "", "b.md", link=link,
+    problem = Problem(ProblemKind.LINK, Severity.ERROR, "a.md", 1, 2, "", link=link,
                       result=result)
     assert problem_line(problem, colour=True) == (
         "a.md:1:2: \x1b[31mbroken\x1b[0m ./b.md (file not found)"

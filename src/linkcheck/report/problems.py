@@ -53,11 +53,20 @@ class Problem:
     line: int | None
     column: int | None
     message: str  # plain text, neither capped nor sanitized: each format does that its way
-    identity: str  # with the kind and file, what stays the same when the line moves
     diagnostic: Diagnostic | None = None
     link: Link | None = None
     result: CheckResult | None = None
     finding: Finding | None = None
+
+    @property
+    def identity(self) -> str:
+        """With the kind and file, what stays the same when the line moves: made when asked
+        (a finding's holds its message, which may name every place of a duplicated URL)."""
+        if self.finding is not None:
+            return f"{self.finding.url or ''}\0{self.finding.message}"
+        if self.link is not None:
+            return self.link.resolved_url
+        return self.diagnostic.code if self.diagnostic is not None else ""
 
 
 def said_once(result: CheckResult) -> bool:
@@ -121,8 +130,7 @@ def _without_moved_twice(links: list[Problem], findings: list[Problem]) -> list[
 
 def _input_problems(run: RunResult) -> list[Problem]:
     return [
-        Problem(ProblemKind.INPUT, Severity.ERROR, d.file, d.line, None, d.message, d.code,
-                diagnostic=d)
+        Problem(ProblemKind.INPUT, Severity.ERROR, d.file, d.line, None, d.message, diagnostic=d)
         for doc in run.documents
         for d in doc.diagnostics
     ]
@@ -138,8 +146,7 @@ def _link_problems(run: RunResult) -> list[Problem]:
         result = results[link.resolved_url]
         message = f"{link.url}: {link_reason(result)}"
         found.append(Problem(ProblemKind.LINK, LINK_PROBLEMS[result.status], link.file,
-                             link.line, link.column, message, link.resolved_url,
-                             link=link, result=result))
+                             link.line, link.column, message, link=link, result=result))
     return found
 
 
@@ -155,8 +162,7 @@ def link_reason(result: CheckResult) -> str:
 
 def _finding_problems(run: RunResult) -> list[Problem]:
     return [
-        Problem(ProblemKind.FINDING, f.severity, f.file, f.line, f.column, f.message,
-                f"{f.url or ''}\0{f.message}", finding=f)
+        Problem(ProblemKind.FINDING, f.severity, f.file, f.line, f.column, f.message, finding=f)
         for f in run.findings
         if f.severity != Severity.OFF
     ]
