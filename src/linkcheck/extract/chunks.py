@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import re
 
-CHUNK_LINES = 2000  # lines per part; a document of fewer than twice this is parsed whole
+# Lines per part; a document of fewer than twice this is parsed whole. Small: the memory a
+# part's tokens took stays with the process (the links made meanwhile share its pages), about
+# 11 MB less at 100,000 links than with parts of 2,000 lines, at the same speed.
+CHUNK_LINES = 500
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # HTML blocks of CommonMark's kinds 1-5 (they end at a marker, not at a blank line), and the
