@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from ..config import Config
@@ -74,7 +76,7 @@ class Context:
     sources: Mapping[str, Source]
     suppressions: Mapping[str, Suppressions]
     # url_sites per document, computed once for the several rules that ask
-    _sites: dict[str, tuple[Document, list[UrlSite]]] = field(
+    _sites: dict[str, tuple[Document, list[Site]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # values several rules derive from the same inputs (resource keys...), by purpose
@@ -100,7 +102,7 @@ class Context:
         return frozenset(file for file, marks in self.suppressions.items()
                          if marks.lines or marks.blocks)
 
-    def url_sites(self, document: Document) -> list[UrlSite]:
+    def url_sites(self, document: Document) -> list[Site]:
         """`url_sites(document)`, shared by the rules of this run (do not mutate the list)."""
         known = self._sites.get(document.file)
         if known is None or known[0] is not document:
@@ -108,16 +110,20 @@ class Context:
         return known[1]
 
 
-@dataclass(slots=True)  # not frozen: one per link (mostly), five times as fast to make
+@dataclass(slots=True)  # not frozen: five times as fast to make
 class UrlSite:
-    """Where a URL is written: the link itself, or the definition a reference link uses."""
+    """Where a reference link's URL is written: the definition it uses."""
 
     file: str
     line: int
     column: int
     url: str  # as written
     resolved_url: str
-    links: tuple[Link, ...]
+
+
+# Where a URL is written: the link itself (its file, line, column, url and resolved_url), or
+# the definition a reference link uses
+Site = Link | UrlSite
 
 
 _CONTENT_KINDS = (LinkKind.INLINE, LinkKind.REFERENCE, LinkKind.AUTOLINK, LinkKind.BARE,
@@ -129,22 +135,28 @@ def resource_links(document: Document) -> list[Link]:
     return [link for link in document.links if link.kind in _CONTENT_KINDS]
 
 
-def url_sites(document: Document) -> list[UrlSite]:
-    """Each place a URL is written in the source, once, with the links that use it."""
+def url_sites(document: Document) -> list[Site]:
+    """Each place a URL is written in the source, once, in order of place: most often each
+    link itself, in the order the document holds them (then nothing else is made)."""
     # reversed: the first definition of a label is the one its links use
     definitions = {d.label: d for d in reversed(document.definitions)}
-    sites: dict[tuple[int, int, str], list[Link]] = {}
-    for link in document.links:
+    links = document.links
+    if not (definitions and any(link.kind in _REFERENCE_KINDS and link.key in definitions
+                                for link in links)) \
+            and all(a < b for a, b in pairwise(map(_PLACE, links))):
+        return list(links)
+    sites: dict[tuple[int, int, str], Site] = {}
+    for link in links:
         definition = definitions.get(link.key) if link.kind in _REFERENCE_KINDS else None
-        where = (definition.line, definition.column, link.url) if definition else \
-            (link.line, link.column, link.url)
-        sites.setdefault(where, []).append(link)
-    return [
-        UrlSite(document.file, line, column, url, links[0].resolved_url, tuple(links))
-        for (line, column, url), links in sorted(sites.items())
-    ]
+        if definition is None:
+            sites.setdefault((link.line, link.column, link.url), link)
+        elif (where := (definition.line, definition.column, link.url)) not in sites:
+            sites[where] = UrlSite(document.file, *where, link.resolved_url)
+    return [site for _, site in sorted(sites.items(), key=_KEY)]
 
 
+_PLACE = attrgetter("line", "column", "url")
+_KEY = itemgetter(0)
 _REFERENCE_KINDS = (LinkKind.REFERENCE, LinkKind.REFERENCE_IMAGE)
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = " \t\n.,:;!?…-–—*_`'\"“”‘’()[]"

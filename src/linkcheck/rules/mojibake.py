@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..models import Finding, Status
 from ..urls import resolve
-from .base import Context, Rule, Settings, UrlSite
+from .base import Context, Rule, Settings, Site
 from .source import Source
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
@@ -118,7 +118,7 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
         yield from _text_findings(settings, source, sites)
 
 
-def _text_findings(settings: Settings, source: Source, sites: list[UrlSite]) -> Iterator[Finding]:
+def _text_findings(settings: Settings, source: Source, sites: list[Site]) -> Iterator[Finding]:
     urls = None  # located on the first garble: most files have none
     code_lines = source.code_lines
     for number, line in enumerate(source.iter_lines(), start=1):
@@ -132,7 +132,7 @@ def _text_findings(settings: Settings, source: Source, sites: list[UrlSite]) -> 
                 yield _text_finding(settings, source, number, garble)
 
 
-def _url_spans(source: Source, sites: list[UrlSite]) -> list[tuple[int, int]]:
+def _url_spans(source: Source, sites: list[Site]) -> list[tuple[int, int]]:
     spans = []
     for site in sites:
         at = source.locate_url(site.line, site.column, site.url)
