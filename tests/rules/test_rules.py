@@ -400,3 +400,18 @@ def test_rules_that_read_no_verdict_do_not_and_merge_in_order(tmp_path):
     assert early, "the sample trips some of them"
     assert run_rules(context, True, early) == run_rules(context)
     assert all(rule.reads_verdicts in (True, False) for rule in RULES)
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("ascii only", True), ("", True), ("caf\u00e9", False), ("a <!-- linkcheck-disable -->", False),
+])
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
+def test_a_file_is_told_ascii_and_unmarked_a_block_at_a_time(tmp_path, monkeypatch, text, plain,
+                                                              block):
+    """A marker straddling two blocks is found; so is a non-ASCII byte in any block."""
+    from linkcheck import rules
+
+    monkeypatch.setattr(rules, "_BLOCK", block)
+    path = tmp_path / "a.md"
+    path.write_text(("x" * 5 + text) * 3, encoding="utf-8")
+    assert rules._ascii_unmarked(str(path)) is plain

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 from ..config import Config, ConfigError
@@ -120,17 +119,16 @@ def _read_sources(documents: tuple[Document, ...]
                   ) -> tuple[dict[str, Source], dict[str, Suppressions]]:
     """The text of each file the rules read (non-ASCII: mojibake looks at no other), and the
     suppression comments of each readable file. A file of ASCII only is not kept, and without
-    a suppression comment not even decoded: a file of 200,000 links holds 20 MB of text."""
+    a suppression comment not even held whole: a file of 200,000 links holds 20 MB of text."""
     sources, marks = {}, {}
     for document in documents:
         try:
-            data = Path(document.file).read_bytes()
+            if _ascii_unmarked(document.file):
+                marks[document.file] = Suppressions()
+                continue
         except OSError:
             continue  # extraction reports it
-        if data.isascii() and _MARKER_BYTES not in data:
-            marks[document.file] = Suppressions()
-            continue
-        source = Source.decoded(document.file, data, document.code_lines)
+        source = Source.read(document.file, document.code_lines)
         if source is not None:
             marks[document.file] = suppressions(source)
             if not source.text.isascii():
@@ -138,7 +136,20 @@ def _read_sources(documents: tuple[Document, ...]
     return sources, marks
 
 
-_MARKER_BYTES = MARKER.encode()
+def _ascii_unmarked(path: str) -> bool:
+    """The file holds ASCII only and no suppression comment, read a block at a time."""
+    marker = MARKER.encode()
+    tail = b""  # the end of the block before: a marker may straddle two
+    with open(path, "rb") as file:
+        while block := file.read(_BLOCK):
+            joined = tail + block
+            if not block.isascii() or marker in joined:
+                return False
+            tail = joined[1 - len(marker):]
+    return True
+
+
+_BLOCK = 1 << 20
 
 
 def suppressions(source: Source) -> Suppressions:

@@ -32,18 +32,8 @@ class Source:
     def read(cls, file: str, code_lines: frozenset[int] | None = None) -> Source | None:
         """The file's text, or None when it cannot be read as UTF-8 (extraction reports that)."""
         try:
-            data = Path(file).read_bytes()
-        except OSError:
-            return None
-        return cls.decoded(file, data, code_lines)
-
-    @classmethod
-    def decoded(cls, file: str, data: bytes, code_lines: frozenset[int] | None = None
-                ) -> Source | None:
-        """The text of `data` (the bytes of `file`), or None when it is not UTF-8."""
-        try:
-            return cls(file, data.decode("utf-8"), code_lines)
-        except UnicodeDecodeError:
+            return cls(file, Path(file).read_bytes().decode("utf-8"), code_lines)
+        except (OSError, UnicodeDecodeError):
             return None
 
     @property
