@@ -143,3 +143,23 @@ def test_simulated_web_answers_as_the_truth_says(corpus):
     assert stats["max_in_flight"] == 6
     assert stats["hosts_over_limit"] == sorted([limited, other])
     assert stats["statuses"]["429"] == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+def test_a_measured_run_s_peak_is_its_own_not_the_harness_s(tmp_path):
+    """A child's ru_maxrss would start at the peak of the process it was spawned from: the
+    harness's peak (a big report read, here a big buffer) is not lent to the next run."""
+    from harness import run_measured
+
+    def resident_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+    before = resident_mb()
+    buffer = bytearray(300 * 1024 * 1024)  # touched: resident until freed
+    buffer[::4096] = b"x" * len(range(0, len(buffer), 4096))
+    del buffer
+    measured = run_measured(["true"], tmp_path, 30, tmp_path / "true")
+    assert measured.returncode == 0
+    # at most what the harness holds now (the child starts as its copy), not its peak
+    assert measured.max_rss_mb < max(before, resident_mb()) + 100, measured
