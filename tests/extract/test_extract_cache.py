@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -55,6 +56,30 @@ def test_second_run_reuses_documents_equal_to_a_fresh_extraction(files, tmp_path
     assert first == second == fresh
     assert second[0].code_lines == fresh[0].code_lines and second[0].code_lines
     assert second[0].front_matter == {"title": "Page", "links": ["https://front.test/a"]}
+
+
+def test_a_long_document_is_written_a_batch_of_rows_at_a_time_and_read_back_whole(
+        tmp_path, monkeypatch):
+    """A fresh document's links become rows only as they are written, _LINK_BATCH at a time;
+    a later run reads the same document (and writes it again the same, from its rows)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(extract_cache, "_LINK_BATCH", 7)
+    (tmp_path / "long.md").write_text(
+        PAGE + "".join(f"- [item {n}](https://x.test/{n % 5})\n" for n in range(30)),
+        encoding="utf-8")
+    (tmp_path / "short.md").write_text("[a](https://x.test/a)\n", encoding="utf-8")
+    cache = tmp_path / ".linkcheck" / "extract-cache.json"
+    first = extract_all(["long.md", "short.md"], cache)
+    assert len(first[0].links) > 30
+    text = cache.read_text(encoding="utf-8")
+    _no_parsing(monkeypatch)
+    assert extract_all(["long.md", "short.md"], cache) == first
+    entries = json.loads(text)["files"]
+    assert [len(entries[f]["document"]["links"]) for f in ("long.md", "short.md")] == [
+        len(first[0].links), 1]
+    out = io.StringIO()
+    extract_cache._write_entries(out, json.loads(text)["fingerprint"], entries)
+    assert json.loads(out.getvalue()) == json.loads(text)
 
 
 def test_a_changed_file_is_extracted_again(files, tmp_path):

@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from sys import intern
@@ -82,8 +82,10 @@ def _extract_one(path: str, entry: dict | None) -> tuple[Document, dict | None]:
         except (KeyError, IndexError, TypeError, ValueError):
             pass  # a damaged entry: extract again
     document = extract_bytes(data, path)
-    encoded = _encode(document)
-    return document, ({"sha256": digest, "document": encoded} if encoded else None)
+    if document.front_matter is not None and not _survives_json(document.front_matter):
+        return document, None
+    # encoded as it is written (_write_entries): its rows are never all held beside its links
+    return document, {"sha256": digest, "document": document}
 
 
 def extract_file(path: str) -> Document:
@@ -165,26 +167,39 @@ def _save(cache_file: Path, fingerprint: str, entries: dict[str, dict]) -> None:
 
 def _write_entries(out: TextIO, fingerprint: str, entries: dict[str, dict]) -> None:
     """The cache's JSON, written an entry (and a batch of a document's links) at a time: the
-    text of a file of 200,000 links is never held whole."""
+    text of a file of 200,000 links, or the rows of its links, are never held whole. An entry's
+    document is a Document (extracted this run) or its JSON form (read from the cache)."""
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
     out.write(f'{{"fingerprint": {dumps(fingerprint)}, "files": {{')
     for number, (path, entry) in enumerate(entries.items()):
-        document = entry.get("document") if isinstance(entry, dict) else None
-        links = document.get("links") if isinstance(document, dict) else None
         out.write((", " if number else "") + dumps(path) + ": ")
-        if not isinstance(links, list) or len(links) <= _LINK_BATCH:
-            out.write(dumps(entry))
+        document = entry.get("document") if isinstance(entry, dict) else None
+        if isinstance(document, Document):
+            _write_in_batches(out, entry, _encode(document), document.links, dumps)
             continue
-        rest = {key: value for key, value in entry.items() if key != "document"}
-        others = {key: value for key, value in document.items() if key != "links"}
-        out.write('{"document": {"links": [')
-        for start in range(0, len(links), _LINK_BATCH):
-            out.write((", " if start else "") + dumps(links[start:start + _LINK_BATCH])[1:-1])
-        out.write("]" + (", " + dumps(others)[1:] if others else "}"))
-        out.write((", " + dumps(rest)[1:]) if rest else "}")
+        links = document.get("links") if isinstance(document, dict) else None
+        if isinstance(links, list) and len(links) > _LINK_BATCH:
+            _write_in_batches(out, entry, document, links, dumps)
+        else:
+            out.write(dumps(entry))
     out.write("}}")
+
+
+def _write_in_batches(out: TextIO, entry: dict, document: dict, links: list | tuple,
+                      dumps: Callable[[Any], str]) -> None:
+    """An entry whose document's links are written _LINK_BATCH at a time: `links` are rows
+    (read from the cache) or the Links of a Document, made rows a batch at a time."""
+    rest = {key: value for key, value in entry.items() if key != "document"}
+    others = {key: value for key, value in document.items() if key != "links"}
+    out.write('{"document": {"links": [')
+    for start in range(0, len(links), _LINK_BATCH):
+        batch = links[start:start + _LINK_BATCH]
+        rows = [_row(link) for link in batch] if isinstance(batch, tuple) else batch
+        out.write((", " if start else "") + dumps(rows)[1:-1])
+    out.write("]" + (", " + dumps(others)[1:] if others else "}"))
+    out.write((", " + dumps(rest)[1:]) if rest else "}")
 
 
 # -- documents to JSON and back ------------------------------------------------------------
@@ -197,18 +212,15 @@ def _cacheable_model() -> bool:
             and tuple(f.name for f in fields(Link)) == _LINK_FIELDS)
 
 
-def _encode(document: Document) -> dict[str, Any] | None:
-    front_matter = document.front_matter
-    if front_matter is not None and not _survives_json(front_matter):
-        return None
+def _encode(document: Document) -> dict[str, Any]:
+    """The document's JSON form but its links (written a batch at a time, as their rows)."""
     return {
         "file": document.file,
-        "links": [_row(link) for link in document.links],
         "anchors": sorted(document.anchors),
         "definitions": [_row(d) for d in document.definitions],
         "unused_definitions": [_row(d) for d in document.unused_definitions],
         "undefined_references": [_row(link) for link in document.undefined_references],
-        "front_matter": front_matter,
+        "front_matter": document.front_matter,
         "diagnostics": [_row(d) for d in document.diagnostics],
         "line_count": document.line_count,
         "code_lines": None if document.code_lines is None else sorted(document.code_lines),
