@@ -100,4 +100,4 @@ def test_httpcore_declares_its_asyncio_extra():
 def test_the_command_and_import_stay_linkcheck_under_a_free_name():
     meta = project()
     assert meta["name"] == "curriculum-linkcheck", "`linkcheck` on PyPI is another project"
-    assert meta["scripts"] == {"linkcheck": "linkcheck.cli:console"}
+    assert meta["scripts"] == {"linkcheck": "linkcheck.__main__:console"}

@@ -37,9 +37,29 @@ if sys.argv[1] == "handover":
         heard.append((message[0], len(message[1]) if message[0] == "verdicts" else 0))
         return message
     workers.read_message = read_message
+preforked, taken = [], []
+if sys.argv[1] == "prefork":  # as the command does (linkcheck/__main__.py)
+    from linkcheck.check.remote import prefork
+    prefork.start(1)
+    preforked = [ready.pid for ready in prefork._READY]
+    take = prefork.take
+    def took():
+        ready = take()
+        taken.append(ready and ready.pid)
+        return ready
+    prefork.take = took
 code = cli.main(sys.argv[2:])
 sys.stderr.write(f"forks {forks}\\n")
 sys.stderr.write(f"heard {heard}\\n")
+if preforked:
+    import os, signal
+    signal.alarm(20)  # a worker no run took exits as soon as its input closes
+    try:
+        _, status = os.waitpid(preforked[0], 0)
+        ended = os.waitstatus_to_exitcode(status)
+    except ChildProcessError:
+        ended = "reaped by the run"
+    sys.stderr.write(f"preforked taken {preforked[0] in taken}, ended {ended}\\n")
 sys.exit(code)
 """
 
@@ -105,3 +125,33 @@ def test_workers_off_checks_in_the_main_process(tmp_path, simweb):
     done, report = run_forked(tmp_path, "plain", "--workers", "1")
     assert "forks []" in done.stderr, done.stderr
     assert verdicts(report) == {simweb.url("/ok?k=off"): "ok"}
+
+
+def test_a_worker_forked_at_the_start_is_the_first_one_taken(tmp_path, simweb):
+    expected = write_corpus(tmp_path, simweb, "prefork")
+    done, report = run_forked(tmp_path, "prefork")
+    assert "forks [0, 3]" in done.stderr, done.stderr  # the second still closes its pipes
+    assert "preforked taken True, ended reaped by the run" in done.stderr, done.stderr
+    assert verdicts(report) == expected
+    assert report["notes"] == []
+    assert done.returncode == 1
+
+
+def test_a_worker_forked_at_the_start_checks_a_small_run_alone(tmp_path, simweb):
+    (tmp_path / "a.md").write_text(f"[ok]({simweb.url('/ok?k=pre-small')})\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text(f"[gone]({simweb.url('/404?k=pre-small')})\n",
+                                   encoding="utf-8")
+    done, report = run_forked(tmp_path, "prefork", "--timeout", "10")
+    assert "forks [0]" in done.stderr, done.stderr
+    assert "preforked taken True, ended reaped by the run" in done.stderr, done.stderr
+    assert verdicts(report) == {simweb.url("/ok?k=pre-small"): "ok",
+                                simweb.url("/404?k=pre-small"): "broken"}
+
+
+def test_a_worker_forked_at_the_start_that_no_run_wants_exits_quietly(tmp_path, simweb):
+    (tmp_path / "a.md").write_text(f"[ok]({simweb.url('/ok?k=pre-off')})\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("no links\n", encoding="utf-8")
+    done, report = run_forked(tmp_path, "prefork", "--workers", "1")
+    assert "forks []" in done.stderr, done.stderr  # checked in the main process
+    assert "preforked taken False, ended 0" in done.stderr, done.stderr  # dismissed, quietly
+    assert verdicts(report) == {simweb.url("/ok?k=pre-off"): "ok"}

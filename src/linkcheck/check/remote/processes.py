@@ -1,29 +1,28 @@
 """A worker process started one of two ways, behind one interface (`Child`).
 
-Forked (`forked`), where that is safe: on Linux, from a main process with no other thread. The
-child starts with what the main process has imported (most of the package) instead of the
-quarter second a fresh interpreter spends importing; the HTTP stack it alone needs it imports
-itself (spread.py does not load it), on its own core while the main process reads the first
-file, so that CPU is not on the run's critical path. Otherwise (`spawned`) a fresh interpreter runs
-`python -m linkcheck.check.remote.worker`. Either way the worker talks over its standard
-input and output (worker.py) and its standard error only ever carries a crash.
+Forked (`forked`), where that is safe: on Linux, from a main process with no other thread,
+mostly as the command starts (prefork.py). The child starts with what the main process has
+imported instead of the quarter second a fresh interpreter spends importing; the HTTP stack it
+alone needs it imports itself (spread.py does not load it), on its own core while the main
+process gets ready, so that CPU is not on the run's critical path. Otherwise (`spawned`) a
+fresh interpreter runs `python -m linkcheck.check.remote.worker`. Either way the worker talks
+over its standard input and output (worker.py) and its standard error only ever carries a
+crash.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import sys
-import threading
-import traceback
 from pathlib import Path
 from typing import Protocol
 
+from . import prefork
+
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])  # where `linkcheck` is imported from
 COMMAND = (sys.executable, "-m", "linkcheck.check.remote.worker")
-_KEPT: list[object] = []  # a forked child's inherited stdio objects: never flushed or closed
 
 
 class Child(Protocol):
@@ -45,9 +44,15 @@ class Child(Protocol):
 
 
 def may_fork() -> bool:
-    """Whether a child may be forked: Linux, and no thread that could hold a lock the child
-    would inherit locked."""
-    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+    """Whether a child may be forked now: Linux, and no thread that could hold a lock the
+    child would inherit locked."""
+    return prefork.may_fork()
+
+
+def can_fork() -> bool:
+    """Whether a worker can be had by forking: one forked at the start is left, or forking
+    is safe now."""
+    return prefork.available() or may_fork()
 
 
 async def spawned() -> Child:
@@ -89,27 +94,21 @@ class _Spawned:
 
 
 async def forked(inherited: list[int]) -> Child:
-    """Fork a worker; `inherited`: descriptors of earlier children's pipes, which this one
-    closes (a child holding another's input open would keep that one from ever stopping)."""
-    to_child, into = os.pipe()
-    out, from_child = os.pipe()
-    errors, error_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _become_worker(to_child, from_child, error_end, [into, out, errors, *inherited])
-    for fd in (to_child, from_child, error_end):
-        os.close(fd)
-    inherited += [into, out, errors]
+    """A forked worker: one forked as the command started (prefork.py), else forked now.
+    `inherited`: descriptors of earlier children's pipes, which a child forked now closes (a
+    child holding another's input open would keep that one from ever stopping)."""
+    ready = prefork.take() or prefork.fork_worker([*inherited, *prefork.held()])
+    inherited += [ready.into, ready.out, ready.errors]
     loop = asyncio.get_running_loop()
     readers = []
-    for fd in (out, errors):
+    for fd in (ready.out, ready.errors):
         reader = asyncio.StreamReader(limit=1 << 20)
         await loop.connect_read_pipe(lambda r=reader: asyncio.StreamReaderProtocol(r),
                                      os.fdopen(fd, "rb", buffering=0))
         readers.append(reader)
     transport, _ = await loop.connect_write_pipe(asyncio.Protocol,
-                                                 os.fdopen(into, "wb", buffering=0))
-    return _Forked(pid, transport, *readers)
+                                                 os.fdopen(ready.into, "wb", buffering=0))
+    return _Forked(ready.pid, transport, *readers)
 
 
 class _Forked:
@@ -143,36 +142,3 @@ class _Forked:
         while (code := self.returncode) is None:
             await asyncio.sleep(0.005)
         return code
-
-
-def _become_worker(stdin: int, stdout: int, stderr: int, close: list[int]) -> None:
-    """In the forked child: drop the parent's event loop and pipes, take the worker's stdio,
-    run the worker, and end without the parent's exit handlers or buffered output."""
-    code = 1
-    try:
-        signal.set_wakeup_fd(-1)  # the parent's loop's: a signal here must not wake it
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        asyncio.events._set_running_loop(None)  # the parent's loop is not this process's
-        for fd in close:
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # already closed
-        for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
-            os.dup2(fd, target)
-            os.close(fd)
-        _KEPT.append((sys.stdin, sys.stdout, sys.stderr))  # the parent's unwritten output stays
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own, for its life
-        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", closefd=False, errors="backslashreplace")  # noqa: SIM115
-        random.seed()
-        from .worker import main
-
-        code = main()
-    except BaseException:  # noqa: BLE001 - whatever it was, the parent reads it and goes on
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stderr.flush()
-        finally:
-            os._exit(code)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit
 from ...config import Config
 from ...http.target import PLAIN_AUTHORITY, origin_of
 from ...progress import ProgressEvent
-from . import processes
+from . import prefork, processes
 from .network import WatchPeers
 from .outcome import RemoteOutcome
 from .sites import claim, sites_for
@@ -43,7 +42,7 @@ from .workers import Worker
 if TYPE_CHECKING:  # the HTTP stack: a run checked by workers only loads it in them
     from .session import RemoteSession
 
-MAX_WORKERS = 4  # beyond this the hosts' own latency, not CPU, bounds a run
+MAX_WORKERS = prefork.MAX_WORKERS  # beyond this the hosts' own latency, not CPU, bounds a run
 MIN_PAGES_PER_PROCESS = 150  # a process costs about 0.2 s of CPU to start: not for a few pages
 
 
@@ -56,11 +55,7 @@ def workers_for(config: Config, pages: int) -> int:
     return min(wanted, pages // MIN_PAGES_PER_PROCESS)
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
+_cores = prefork.cores
 
 
 def host_key(page: str) -> str:
@@ -104,6 +99,7 @@ class SpreadSession:
             await self._start_workers(1)
         else:
             self._settle()
+        prefork.dismiss()  # the workers forked at the start that this run does not want
 
     def _one_forked_worker_pays(self) -> bool:
         """A smaller run (a warm one, most of whose verdicts the store answers) has its checks
@@ -112,7 +108,7 @@ class SpreadSession:
         milliseconds. Not where workers are off (check.workers 1) or there is one core."""
         check = self.config.check
         return (check.workers != 1 and (check.workers or _cores()) >= 2
-                and processes.may_fork())
+                and processes.can_fork())
 
     async def add(self, urls: Sequence[str]) -> None:
         self._settle()

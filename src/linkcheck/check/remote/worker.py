@@ -63,7 +63,10 @@ async def _serve(out: BinaryIO) -> int:
 
 
 async def _check(reader: asyncio.StreamReader, send: Callable[[object], None]) -> int:
-    kind, config, origins, wants_progress = await read_message(reader)
+    try:
+        kind, config, origins, wants_progress = await read_message(reader)
+    except EOFError:
+        return 0  # forked at the start and dismissed before its first message (prefork.py)
     if kind != "begin":
         raise WireError(f"expected to begin, got {kind!r}")
     peers = WatchPeers(origins, lambda what, origin: send((what, origin)))

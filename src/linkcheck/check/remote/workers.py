@@ -44,13 +44,13 @@ class Worker:
 
     async def start(self, config: Config, origins: frozenset[str], pipes: list[int],
                     progress: bool = True) -> None:
-        """Start it (forked where processes.may_fork allows); `pipes`: the descriptors of the
+        """Start it (forked where processes.can_fork allows); `pipes`: the descriptors of the
         workers forked before it, which a forked one closes (and adds its own to); without
         `progress` (nobody shows it) it sends none."""
         self.deadline = config.check.deadline
         self._began = time.monotonic()
         try:
-            self.process = await (processes.forked(pipes) if processes.may_fork()
+            self.process = await (processes.forked(pipes) if processes.can_fork()
                                   else processes.spawned())
         except (OSError, ValueError) as exc:
             self.failed = f"could not start ({type(exc).__name__}: {exc})"
