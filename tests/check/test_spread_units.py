@@ -204,3 +204,22 @@ def test_a_run_checked_by_workers_does_not_load_the_http_stack_in_the_main_proce
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == ""
+
+
+
+@pytest.mark.parametrize("map_from", [0, 1 << 20])
+def test_the_urls_named_are_counted_and_found_in_files_mapped_or_read(tmp_path, monkeypatch,
+                                                                     map_from):
+    """A streamed run first counts the URLs its files name (a long file's bytes mapped, not
+    read; an empty one cannot be mapped and is read) and, after a failing run, finds them as
+    written."""
+    from linkcheck import pipeline
+    from linkcheck.pipeline import _urls_named
+
+    monkeypatch.setattr(pipeline, "_MAP_FROM", map_from)
+    (tmp_path / "a.md").write_bytes(b"[a](https://x.test/a) <http://y.test/b>\nftp://z\n")
+    (tmp_path / "b.md").write_bytes(b"https://x.test/a again\n")
+    (tmp_path / "empty.md").write_bytes(b"")
+    files = [str(tmp_path / name) for name in ("a.md", "b.md", "empty.md", "gone.md")]
+    assert _urls_named(files, False) == (4, set())
+    assert _urls_named(files, True) == (4, {b"https://x.test/a", b"http://y.test/b"})
