@@ -40,10 +40,10 @@ def files(tmp_path, monkeypatch):
 
 
 def _no_parsing(monkeypatch):
-    def refuse(data, path):
+    def refuse(decoded, path):
         raise AssertionError(f"{path} was parsed again")
 
-    monkeypatch.setattr(extract_cache, "extract_bytes", refuse)
+    monkeypatch.setattr(extract_cache, "extract_decoded", refuse)
 
 
 def test_second_run_reuses_documents_equal_to_a_fresh_extraction(files, tmp_path, monkeypatch):

@@ -81,7 +81,9 @@ def _extract_one(path: str, entry: dict | None) -> tuple[Document, dict | None]:
             return _decode(entry["document"]), entry
         except (KeyError, IndexError, TypeError, ValueError):
             pass  # a damaged entry: extract again
-    document = extract_bytes(data, path)
+    decoded = decode_text(data, path)
+    del data  # a long file's bytes are not held beside its text while it is parsed
+    document = extract_decoded(decoded, path)
     if document.front_matter is not None and not _survives_json(document.front_matter):
         return document, None
     # encoded as it is written (_write_entries): its rows are never all held beside its links
@@ -96,10 +98,17 @@ def extract_file(path: str) -> Document:
     return extract(path)
 
 
-def extract_bytes(data: bytes, path: str) -> Document:
-    from .read import extract_bytes as extract
+def decode_text(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
+    """The file's text (read.decode), which imports the parser: it is read next."""
+    from .read import decode
 
-    return extract(data, path)
+    return decode(data, path)
+
+
+def extract_decoded(decoded: tuple[str | None, Diagnostic | None], path: str) -> Document:
+    from .read import extract_decoded as extract
+
+    return extract(decoded, path)
 
 
 # -- the cache file ------------------------------------------------------------------------

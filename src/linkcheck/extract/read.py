@@ -20,7 +20,12 @@ def extract_file(path: str) -> Document:
 
 def extract_bytes(data: bytes, path: str) -> Document:
     """Extract a file's content already read; decoding problems become Diagnostics."""
-    text, diagnostic = _decode(data, path)
+    return extract_decoded(decode(data, path), path)
+
+
+def extract_decoded(decoded: tuple[str | None, Diagnostic | None], path: str) -> Document:
+    """Extract a file's content as `decode` gave it (the bytes need not be held meanwhile)."""
+    text, diagnostic = decoded
     if text is None:
         return Document(file=path, diagnostics=(diagnostic,) if diagnostic else ())
     document = extract_text(text, path)
@@ -28,7 +33,7 @@ def extract_bytes(data: bytes, path: str) -> Document:
     return replace(document, diagnostics=read_problems + document.diagnostics)
 
 
-def _decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
+def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
     """UTF-8 text; otherwise a Diagnostic, and the text when there is still some to read."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         message = "UTF-16 text (byte order mark): read as UTF-16; save it as UTF-8"
