@@ -268,3 +268,13 @@ def test_a_finding_s_row_has_the_section_of_the_first_link_on_its_line():
             if "finding " in r}
     assert rows == {"finding 0": "Intro", "finding 1": "Tools", "finding 2": "",
                     "finding 3": "Other file"}
+
+
+def test_the_report_s_lines_are_joined_as_joining_and_stripping_them_would():
+    import itertools
+
+    pieces = ["", "\n", "a", "a\n", "b\n\n", "\n\n", "c d"]
+    for count in range(4):
+        for lines in itertools.product(pieces, repeat=count):
+            expected = "\n".join(lines).rstrip("\n") + "\n"
+            assert markdown.ended(list(lines)) == expected, lines

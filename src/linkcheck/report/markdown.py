@@ -49,7 +49,19 @@ def render(run: RunResult, strict: bool = False) -> str:
     lines += _by_file(run, found, fails)
     lines += _fixed(run.changes)
     lines += _quiet_files(run, found)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return ended(lines)
+
+
+def ended(lines: list[str]) -> str:
+    """`"\\n".join(lines).rstrip("\\n") + "\\n"`, joined once (the report of 200,000 links is
+    4.5 MB: one copy fewer). Takes `lines` over."""
+    while lines and not lines[-1].rstrip("\n"):
+        lines.pop()
+    if not lines:
+        return "\n"
+    lines[-1] = lines[-1].rstrip("\n")
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _fails(problem: Problem, strict: bool) -> bool:

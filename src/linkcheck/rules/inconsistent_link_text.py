@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from itertools import compress
 
 from ..models import Finding, Link, LinkKind
 from .base import Context, Rule, Settings, places, plain_text, text_is_url
@@ -27,17 +28,20 @@ def check(context: Context, settings: Settings) -> Iterator[Finding]:
         link for document in context.documents for link in document.links
         if link.kind in _WRITTEN_TEXT and link.is_remote
     ])
-    named = [(link, text) for link in links
-             if (text := plain_text(link.text)) not in generic and not text_is_url(link)]
-    keys = keys_for(context, settings.options["follow_redirects"], [link for link, _ in named])
-    pairs = set(zip(keys, (text for _, text in named), strict=True))  # (resource, text), each once
+    # the links named by their text, and their texts (two lists: not a pair per link)
+    texts = [plain_text(link.text) for link in links]
+    chosen = [text not in generic and not text_is_url(link)
+              for link, text in zip(links, texts, strict=True)]
+    named, texts = list(compress(links, chosen)), list(compress(texts, chosen))
+    keys = keys_for(context, settings.options["follow_redirects"], named)
+    pairs = set(zip(keys, texts, strict=True))  # (resource, text), each once
     texts_of = Counter(key for key, _ in pairs)  # resource -> its number of texts
     urls_of = Counter(text for _, text in pairs)  # text -> its number of resources
     if len(pairs) == len(texts_of) == len(urls_of):  # one text per resource, and vice versa
         return
     by_url: dict[str, list[Link]] = defaultdict(list)
     by_text: dict[str, list[tuple[Link, str]]] = defaultdict(list)  # text -> (link, key)
-    for (link, text), key in zip(named, keys, strict=True):
+    for link, text, key in zip(named, texts, keys, strict=True):
         if texts_of[key] > 1:
             by_url[key].append(link)
         if urls_of[text] > 1:
