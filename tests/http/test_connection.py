@@ -37,10 +37,11 @@ class ScriptedStream(httpcore.AsyncNetworkStream):
         return False if info == "is_readable" else None
 
 
-def request(path: bytes = b"/") -> httpcore.Request:
-    return httpcore.Request(b"GET", httpcore.URL(scheme=b"http", host=b"example.test", port=80,
-                                                 target=path),
-                            headers=[(b"Host", b"example.test")])
+def request(path: bytes = b"/", method: bytes = b"GET", host: bytes = b"example.test",
+            headers: tuple[tuple[bytes, bytes], ...] = (),
+            content: bytes = b"") -> httpcore.Request:
+    return httpcore.Request(method, httpcore.URL(scheme=b"http", host=host, port=80, target=path),
+                            headers=[(b"Host", host), *headers], content=content)
 
 
 async def body_of(response: httpcore.Response) -> bytes:
@@ -73,9 +74,7 @@ def test_a_request_goes_out_in_one_write_with_its_body():
     async def main():
         stream = ScriptedStream(OK)
         connection = Connection(ORIGIN, stream)
-        sent = httpcore.Request(b"POST", httpcore.URL("http://example.test/form"),
-                                headers=[(b"Host", b"example.test"), (b"Content-Length", b"3")],
-                                content=b"abc")
+        sent = request(b"/form", b"POST", headers=((b"Content-Length", b"3"),), content=b"abc")
         response = await connection.handle_async_request(sent)
         assert await body_of(response) == b"hello"
         assert len(stream.writes) == 1
@@ -146,10 +145,8 @@ def test_a_header_h11_refuses_to_send_is_httpcores_local_error():
     async def main():
         stream = ScriptedStream(OK)
         connection = Connection(ORIGIN, stream)
-        bad = httpcore.Request(b"GET", httpcore.URL("http://example.test/"),
-                               headers=[(b"Host", b"example.test"), (b"X-Bad", b"a\r\nb")])
         with pytest.raises(httpcore.LocalProtocolError):
-            await connection.handle_async_request(bad)
+            await connection.handle_async_request(request(headers=((b"X-Bad", b"a\r\nb"),)))
         assert stream.writes == [] and stream.closed
 
     asyncio.run(main())
@@ -158,10 +155,8 @@ def test_a_header_h11_refuses_to_send_is_httpcores_local_error():
 def test_a_request_for_another_origin_is_a_programming_error():
     async def main():
         connection = Connection(ORIGIN, ScriptedStream(OK))
-        other = httpcore.Request(b"GET", httpcore.URL("http://other.test/"),
-                                 headers=[(b"Host", b"other.test")])
         with pytest.raises(RuntimeError, match="other.test"):
-            await connection.handle_async_request(other)
+            await connection.handle_async_request(request(host=b"other.test"))
 
     asyncio.run(main())
 

@@ -90,7 +90,12 @@ def fork_worker(close: list[int]) -> Ready:
     to_child, into = os.pipe()
     out, from_child = os.pipe()
     errors, error_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (to_child, into, out, from_child, errors, error_end):
+            os.close(fd)
+        raise
     if pid == 0:
         from .child import become_worker  # the child's own import: it needs asyncio
 
